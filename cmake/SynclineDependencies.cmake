@@ -1,0 +1,30 @@
+# Third-party packages, all from Debian 12 (scripts/install-deps.sh installs them).
+# An option that is ON with its dependency missing stops configuration, naming the package.
+find_package(Threads REQUIRED)
+find_package(ZLIB REQUIRED)
+find_package(absl REQUIRED)
+find_package(Protobuf REQUIRED)
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(GRPCPP REQUIRED IMPORTED_TARGET grpc++)
+find_program(GRPC_CPP_PLUGIN grpc_cpp_plugin REQUIRED)
+
+set(BLA_VENDOR OpenBLAS)
+find_package(BLAS REQUIRED)
+find_path(CBLAS_INCLUDE_DIR cblas.h PATHS /usr/include/x86_64-linux-gnu/openblas-pthread /usr/include/openblas REQUIRED)
+
+if(SYNCLINE_WITH_MPI)
+  find_package(MPI REQUIRED COMPONENTS C)
+endif()
+
+if(SYNCLINE_WITH_NCCL AND NOT SYNCLINE_WITH_CUDA)
+  message(FATAL_ERROR "SYNCLINE_WITH_NCCL=ON needs SYNCLINE_WITH_CUDA=ON")
+endif()
+if(SYNCLINE_WITH_CUDA)
+  if(NOT CUDAToolkit_ROOT AND EXISTS /usr/local/cuda)
+    set(CUDAToolkit_ROOT /usr/local/cuda)
+  endif()
+  find_package(CUDAToolkit REQUIRED)
+endif()
+if(SYNCLINE_WITH_NCCL)
+  find_package(NCCL REQUIRED)
+endif()

@@ -7,6 +7,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "optim/factory.h"
+#include "optim/schedule.h"
 
 namespace syncline::launch {
 namespace {
@@ -57,26 +60,32 @@ void CheckData(const proto::DataConfig& d, Problems* out) {
   CheckAtLeast("data.test_limit", d.test_limit(), 0, out);
 }
 
+// Splits an optim validator's "path: message; path: message" into problems.
+void AppendOptimProblems(const absl::Status& status, Problems* out) {
+  if (status.ok()) return;
+  for (absl::string_view item : absl::StrSplit(status.message(), "; ")) {
+    size_t colon = item.find(": ");
+    if (colon == absl::string_view::npos) {
+      out->push_back({"optimizer", std::string(item)});
+    } else {
+      out->push_back({std::string(item.substr(0, colon)), std::string(item.substr(colon + 2))});
+    }
+  }
+}
+
+// optim/ owns the optimizer and schedule fields; the trainer adds that the
+// learning rate must be positive.
 void CheckOptimizer(const proto::OptimizerConfig& o, const proto::ScheduleConfig& s,
                     Problems* out) {
-  CheckName("optimizer.name", o.name(), KnownOptimizerNames(), out);
-  if (!(o.lr() > 0.0f) || !std::isfinite(o.lr())) {
+  Problems optim;
+  AppendOptimProblems(optim::ValidateOptimizerConfig(o), &optim);
+  AppendOptimProblems(optim::ValidateScheduleConfig(s), &optim);
+  bool lr_reported = false;
+  for (const ConfigProblem& p : optim) lr_reported |= p.path == "optimizer.lr";
+  if (!lr_reported && (!(o.lr() > 0.0f) || !std::isfinite(o.lr()))) {
     out->push_back({"optimizer.lr", absl::StrCat("must be > 0, got ", o.lr())});
   }
-  if (!(o.momentum() >= 0.0f && o.momentum() < 1.0f)) {
-    out->push_back({"optimizer.momentum", absl::StrCat("must be in [0, 1), got ", o.momentum())});
-  }
-  CheckAtLeast("optimizer.weight_decay", o.weight_decay(), 0.0f, out);
-  CheckName("schedule.decay", s.decay(), KnownScheduleDecays(), out);
-  CheckAtLeast("schedule.warmup_steps", s.warmup_steps(), 0, out);
-  CheckAtLeast("schedule.step_size", s.step_size(), 1, out);
-  if (!(s.step_gamma() > 0.0f && s.step_gamma() <= 1.0f)) {
-    out->push_back({"schedule.step_gamma", absl::StrCat("must be in (0, 1], got ", s.step_gamma())});
-  }
-  if (!(s.power() > 0.0f)) {
-    out->push_back({"schedule.power", absl::StrCat("must be > 0, got ", s.power())});
-  }
-  CheckAtLeast("schedule.min_lr", s.min_lr(), 0.0f, out);
+  out->insert(out->end(), optim.begin(), optim.end());
   if (o.lr() > 0.0f && s.min_lr() > o.lr()) {
     out->push_back({"schedule.min_lr", absl::StrCat("must not exceed optimizer.lr (", o.lr(),
                                                     "), got ", s.min_lr())});
@@ -131,21 +140,11 @@ const std::vector<std::string>& KnownModelNames() {
   return names;
 }
 
-// Names optim::CreateOptimizer may accept (it reports the ones not built).
-const std::vector<std::string>& KnownOptimizerNames() {
-  static const std::vector<std::string> names = {"sgd", "adamw", "lamb", "lars", "mkor", "mkor_h"};
-  return names;
-}
-
 const std::vector<std::string>& KnownDataNames() {
   static const std::vector<std::string> names = {"fashion_mnist", "synthetic"};
   return names;
 }
 
-const std::vector<std::string>& KnownScheduleDecays() {
-  static const std::vector<std::string> names = {"constant", "step", "cosine", "polynomial"};
-  return names;
-}
 
 std::vector<ConfigProblem> FindConfigProblems(const proto::ExperimentConfig& config) {
   Problems out;

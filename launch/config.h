@@ -69,10 +69,9 @@ std::string FieldLocation(const google::protobuf::Message& msg,
                           const google::protobuf::TextFormat::ParseInfoTree& info,
                           const std::string& file, const std::string& path);
 
-// Names the trainer accepts (validation and help text use the same lists).
+// Names the trainer accepts. Optimizer and schedule names and fields are
+// checked by optim::ValidateOptimizerConfig / ValidateScheduleConfig.
 const std::vector<std::string>& KnownModelNames();
-const std::vector<std::string>& KnownOptimizerNames();
 const std::vector<std::string>& KnownDataNames();
-const std::vector<std::string>& KnownScheduleDecays();
 
 }  // namespace syncline::launch

@@ -4,7 +4,11 @@ namespace syncline::launch {
 
 // Registered by the files that implement them; add one line per subcommand.
 const std::vector<Subcommand>& Subcommands() {
-  static const std::vector<Subcommand> table = {};
+  static const std::vector<Subcommand> table = {
+      {"train", "train a model from a config (--config F [--set p=v] [--metrics F] [--resume C])",
+       RunTrain},
+      {"eval", "test accuracy of a checkpoint (--config F --checkpoint C)", RunEval},
+  };
   return table;
 }
 

@@ -15,6 +15,10 @@ struct Subcommand {
   int (*run)(const Args& args);
 };
 
+// Subcommand entry points, one per launch/<name>.cc.
+int RunTrain(const Args& args);  // launch/train.cc
+int RunEval(const Args& args);   // launch/eval.cc
+
 // The table of subcommands, in the order `syncline --help` lists them.
 const std::vector<Subcommand>& Subcommands();
 

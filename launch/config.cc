@@ -23,7 +23,7 @@ bool Contains(const std::vector<std::string>& names, const std::string& name) {
 void CheckName(const std::string& path, const std::string& value,
                const std::vector<std::string>& known, Problems* out) {
   if (!Contains(known, value)) {
-    out->push_back({path, absl::StrCat("unknown name '", value, "' (known: ",
+    out->push_back({path, absl::StrCat("unknown '", value, "' (known: ",
                                        absl::StrJoin(known, ", "), ")")});
   }
 }
@@ -180,7 +180,7 @@ absl::StatusOr<proto::ExperimentConfig> LoadExperimentConfig(const std::string& 
     }
     if (where.empty()) where = FieldLocation(config, info, path, p.path);
     if (where.empty()) where = absl::StrCat(path, " (default value)");
-    lines.push_back(absl::StrCat(where, ": ", p.path, " ", p.message));
+    lines.push_back(absl::StrCat(where, ": ", p.path, ": ", p.message));
   }
   if (lines.empty()) return config;
   return absl::InvalidArgumentError(FormatProblems(lines));

@@ -3,7 +3,7 @@
 //
 // Precedence: field defaults < config file < --set overrides (in order given).
 // Every error is one line naming where the problem is:
-//   "run.textproto:14:5: train.batch_size must be >= 1, got 0"
+//   "run.textproto:14:5: train.batch_size: must be >= 1, got 0"
 //   "--set optimizer.lr=abc: cannot parse 'abc' as float for optimizer.lr"
 // ParseTextProtoFile and SetField work on any message type (sweep and
 // federated configs reuse them).

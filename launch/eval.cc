@@ -34,11 +34,10 @@ int RunEval(const Args& args) {
     std::printf("%s", flags.Usage().c_str());
     return 0;
   }
+  // Evaluation writes nothing but the optional metrics line.
+  sets.insert(sets.end(), {"checkpoint.dir=", "checkpoint.every_steps=0", "logging.metrics_path="});
   absl::StatusOr<proto::ExperimentConfig> config = LoadExperimentConfig(config_path, sets);
   if (!config.ok()) return Fail(config.status());
-  // Evaluation writes nothing but the optional metrics line.
-  config->mutable_checkpoint()->clear_dir();
-  config->mutable_logging()->clear_metrics_path();
   TrainerOptions options;
   options.resume_path = checkpoint;
   options.quiet = true;

@@ -1,5 +1,7 @@
 #include "launch/subcommands.h"
 
+#include "launch/sweep.h"
+
 namespace syncline::launch {
 
 // Registered by the files that implement them; add one line per subcommand.
@@ -8,6 +10,7 @@ const std::vector<Subcommand>& Subcommands() {
       {"train", "train a model from a config (--config F [--set p=v] [--metrics F] [--resume C])",
        RunTrain},
       {"eval", "test accuracy of a checkpoint (--config F --checkpoint C)", RunEval},
+      {"sweep", "run a grid of experiments; results table and plots", SweepCommand},
   };
   return table;
 }

@@ -99,10 +99,10 @@ class Scheduler {
   }
 
  private:
-  int RanksInFlight() const {
-    int ranks = 0;
-    for (const Active& a : active_) ranks += a.run->world_size;
-    return ranks;
+  int CoresInFlight() const {
+    int cores = 0;
+    for (const Active& a : active_) cores += RunCores(*a.run, options_.cores);
+    return cores;
   }
 
   // First-fit in sweep order: a big run waiting for cores does not block small ones.
@@ -110,7 +110,7 @@ class Scheduler {
     for (auto it = pending_.begin(); it != pending_.end();) {
       if (static_cast<int>(active_.size()) >= options_.jobs) return;
       const SweepRun* run = *it;
-      if (!active_.empty() && RanksInFlight() + run->world_size > capacity_) {
+      if (!active_.empty() && CoresInFlight() + RunCores(*run, options_.cores) > capacity_) {
         ++it;
         continue;
       }
@@ -225,6 +225,11 @@ std::vector<std::string> RunCommand(const SweepPlan& plan, const SweepRun& run,
   }
   argv.insert(argv.end(), {"--config", paths.config, "--metrics", paths.metrics});
   return argv;
+}
+
+int RunCores(const SweepRun& run, int cores) {
+  const int threads = run.config.train().threads();
+  return run.world_size * (threads > 0 ? threads : std::max(1, cores));
 }
 
 int AvailableCores() {

@@ -176,6 +176,14 @@ TEST_F(SweepLauncherTest, TimeoutAndMissingProgramFailTheRunOnly) {
   EXPECT_EQ(missing->launch.failed, 1);
 }
 
+TEST(SweepCommandTest, RunCoresCountsRanksTimesThreads) {
+  SweepPlan plan = Plan(R"(axes { path: "world_size" values: "1" values: "2" }
+                           axes { path: "train.threads" values: "0" values: "3" })");
+  EXPECT_EQ(RunCores(plan.runs[0], 8), 8);  // threads 0: all cores
+  EXPECT_EQ(RunCores(plan.runs[1], 8), 3);
+  EXPECT_EQ(RunCores(plan.runs[3], 8), 6);
+}
+
 TEST(SweepCommandTest, MpirunPrefixForMultiRankRuns) {
   SweepPlan plan = Plan(R"(mpi { hostfile: "hosts" extra_args: "--bind-to" extra_args: "none" }
                            axes { path: "world_size" values: "1" values: "4" })");

@@ -2,9 +2,13 @@
 //
 // Step() reads each Parameter's grad (already averaged across ranks by the
 // data-parallel engine) and updates its value. It returns an error, and
-// leaves every parameter untouched, when a gradient holds a NaN or Inf
-// (the message names the parameter). SaveState/LoadState round-trip every
-// buffer and counter needed for a bit-identical resume.
+// leaves every parameter and all optimizer state untouched, when a gradient
+// holds a NaN or Inf (the message names the parameter). SaveState/LoadState
+// round-trip every buffer and counter needed for a bit-identical resume.
+//
+// Driving loop (the trainer): forward, backward, gradient allreduce, then
+//   optimizer->set_lr(schedule.LrAt(step)); optimizer->set_step_loss(loss);
+//   optimizer->Step();
 #pragma once
 
 #include <cstdint>
@@ -16,6 +20,13 @@
 #include "syncline/checkpoint.pb.h"
 
 namespace syncline::optim {
+
+// Something worth a metrics line ({"kind":"event", "event": name, "step": step, ...}).
+struct OptimizerEvent {
+  std::string name;    // e.g. "mkor_h_switch"
+  int64_t step = 0;    // optimizer step at which it happened
+  std::string detail;  // human-readable
+};
 
 class Optimizer {
  public:
@@ -29,6 +40,13 @@ class Optimizer {
   float lr() const { return lr_; }
   void set_lr(float lr) { lr_ = lr; }
   int64_t step_count() const { return step_count_; }
+  const std::vector<core::Parameter>& params() const { return params_; }
+
+  // This rank's mean training loss of the step about to be taken. Only
+  // loss-driven optimizers (MKOR-H) use it; they average it across ranks.
+  virtual void set_step_loss(double /*loss*/) {}
+  // Events since the last call (e.g. the MKOR-H switch), oldest first.
+  std::vector<OptimizerEvent> TakeEvents() { return std::move(events_); }
 
   virtual void SaveState(proto::StateProto* state) const;
   virtual absl::Status LoadState(const proto::StateProto& state);
@@ -40,6 +58,7 @@ class Optimizer {
   std::vector<core::Parameter> params_;
   float lr_ = 0.0f;
   int64_t step_count_ = 0;
+  std::vector<OptimizerEvent> events_;
 };
 
 }  // namespace syncline::optim

@@ -1,5 +1,6 @@
 #include "launch/subcommands.h"
 
+#include "launch/bench_allreduce.h"
 #include "launch/sweep.h"
 
 namespace syncline::launch {
@@ -7,6 +8,7 @@ namespace syncline::launch {
 // Registered by the files that implement them; add one line per subcommand.
 const std::vector<Subcommand>& Subcommands() {
   static const std::vector<Subcommand> table = {
+      {"bench", "benchmarks: `bench allreduce` (bus bandwidth vs raw MPI)", BenchCommand},
       {"sweep", "run a grid of experiments; results table and plots", SweepCommand},
   };
   return table;

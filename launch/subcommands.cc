@@ -1,10 +1,14 @@
 #include "launch/subcommands.h"
 
+#include "launch/sweep.h"
+
 namespace syncline::launch {
 
 // Registered by the files that implement them; add one line per subcommand.
 const std::vector<Subcommand>& Subcommands() {
-  static const std::vector<Subcommand> table = {};
+  static const std::vector<Subcommand> table = {
+      {"sweep", "run a grid of experiments; results table and plots", SweepCommand},
+  };
   return table;
 }
 

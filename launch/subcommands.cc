@@ -4,7 +4,10 @@ namespace syncline::launch {
 
 // Registered by the files that implement them; add one line per subcommand.
 const std::vector<Subcommand>& Subcommands() {
-  static const std::vector<Subcommand> table = {};
+  static const std::vector<Subcommand> table = {
+      {"fed-server", "federated round server (gRPC)", RunFedServer},
+      {"fed-client", "federated client daemon", RunFedClient},
+  };
   return table;
 }
 

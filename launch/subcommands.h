@@ -15,6 +15,9 @@ struct Subcommand {
   int (*run)(const Args& args);
 };
 
+int RunFedServer(const Args& args);
+int RunFedClient(const Args& args);
+
 // The table of subcommands, in the order `syncline --help` lists them.
 const std::vector<Subcommand>& Subcommands();
 

@@ -67,6 +67,7 @@ absl::StatusOr<std::unique_ptr<FedClient>> FedClient::Create(const proto::Experi
 absl::Status FedClient::JoinWithBackoff(const std::atomic<bool>& stop) {
   const absl::Time give_up = absl::Now() + absl::Seconds(options_.reconnect_timeout_s);
   absl::Duration backoff = absl::Milliseconds(100);
+  int attempt = 0;
   while (!stop.load()) {
     grpc::ClientContext ctx;
     SetDeadline(&ctx, 5);
@@ -93,6 +94,10 @@ absl::Status FedClient::JoinWithBackoff(const std::atomic<bool>& stop) {
     }
     if (s.error_code() == grpc::StatusCode::INVALID_ARGUMENT) {
       return absl::InvalidArgumentError(absl::StrCat("server refused join: ", s.error_message()));
+    }
+    if (attempt++ % 10 == 0) {
+      std::fprintf(stderr, "[fed-client %d] join failed (%s); retrying\n", options_.client_id,
+                   s.error_message().c_str());
     }
     if (absl::Now() + backoff > give_up) {
       return absl::UnavailableError(absl::StrCat("server ", options_.address, " unreachable for ",

@@ -97,12 +97,13 @@ absl::Status FedServer::Run(const std::atomic<bool>& stop) {
   const proto::FederatedConfig& fc = config_.federated();
   start_time_ = NowSeconds();
   const absl::Time join_deadline = absl::Now() + absl::Seconds(fc.join_timeout_s());
-  if (!coordinator_->WaitForClients(fc.min_clients(), join_deadline, stop)) {
+  const int first = std::min(fc.num_clients(), std::max(fc.min_clients(), fc.wait_for_clients()));
+  if (!coordinator_->WaitForClients(first, join_deadline, stop)) {
     if (stop.load()) return absl::OkStatus();
     return absl::DeadlineExceededError(
-        absl::StrCat("only ", coordinator_->CountAlive(), " of federated.min_clients=",
-                     fc.min_clients(), " clients joined within join_timeout_s=",
-                     fc.join_timeout_s()));
+        absl::StrCat("only ", coordinator_->CountAlive(), " of ", first,
+                     " clients (federated.wait_for_clients / min_clients) joined within "
+                     "federated.join_timeout_s=", fc.join_timeout_s()));
   }
   int attempts = 0;
   for (int round = start_round_; round < fc.rounds() && !stop.load();) {

@@ -27,7 +27,8 @@ run() {
   local port; port=$(free_port)
   local sets=(--set "server.address=127.0.0.1:$port" --set "federated.num_clients=$CLIENTS"
               --set "data.train_limit=$TRAIN_LIMIT" --set "data.test_limit=$TEST_LIMIT"
-              --set "checkpoint.dir=$out/ckpt-$name" --set "federated.min_clients=$((CLIENTS / 2))")
+              --set "checkpoint.dir=$out/ckpt-$name" --set "federated.min_clients=$((CLIENTS / 2))"
+              --set "federated.wait_for_clients=$CLIENTS")
   for s in "$@"; do sets+=(--set "$s"); done
   rm -f "$out/$name.jsonl"
   local start=$SECONDS

@@ -11,24 +11,24 @@ namespace {
 
 class LinearLogit : public core::Module {
  public:
-  core::Tensor Forward(const core::Tensor& x) override {
+  void ForwardInto(const core::Tensor& x, core::Tensor* y) override {
     x_ = x;
     const int64_t n = x.dim(0);
-    core::Tensor out({n, 2});
+    core::Tensor& out = *y;
+    out = core::Tensor({n, 2});
     for (int64_t i = 0; i < n; ++i) {
       double f = b;
       for (int j = 0; j < 3; ++j) f += w[j] * x[i * 3 + j];
       out[i * 2 + 1] = static_cast<float>(f);
     }
-    return out;
   }
-  core::Tensor Backward(const core::Tensor& dy) override {
+  void BackwardInto(const core::Tensor& dy, core::Tensor* dx_out) override {
     const int64_t n = x_.dim(0);
-    core::Tensor dx({n, 3});
+    core::Tensor& dx = *dx_out;
+    dx = core::Tensor({n, 3});
     for (int64_t i = 0; i < n; ++i) {
       for (int j = 0; j < 3; ++j) dx[i * 3 + j] = dy[i * 2 + 1] * w[j];
     }
-    return dx;
   }
   float w[3] = {0.5f, -1.0f, 2.0f};
   float b = 0.1f;

@@ -37,26 +37,44 @@ TEST_F(FedBench, FalWithZeroEpsilonEqualsFedAvg) {
   EXPECT_NE(FinalHash(), fedavg);
 }
 
+// Slow local training (many steps) so a kill lands inside round 1.
+const std::vector<std::string> kSlowRounds = {"federated.rounds=3", "federated.local_steps=400",
+                                              "federated.local_epochs=0"};
+
 TEST_F(FedBench, ClientKilledMidRoundDoesNotStopTheRound) {
-  // Slow local training (many steps) so the kill lands inside round 1.
-  const std::vector<std::string> sets = {"federated.rounds=4", "federated.local_steps=400",
-                                         "federated.local_epochs=0"};
-  auto server = StartServer(sets);
+  auto server = StartServer(kSlowRounds);
   std::vector<std::unique_ptr<Process>> clients;
-  for (int i = 0; i < 3; ++i) clients.push_back(StartClient(i, sets));
+  for (int i = 0; i < 3; ++i) clients.push_back(StartClient(i, kSlowRounds));
   ASSERT_TRUE(WaitForText(client_log(2), "round 1 training", 30)) << ReadFile(client_log(2));
   clients[2]->Signal(SIGKILL);
   EXPECT_EQ(clients[2]->Wait(5), 128 + SIGKILL);
-  ASSERT_TRUE(WaitForText(metrics_path(), "\"round\":1,", 30)) << ReadFile(server_log());
-  // The killed client comes back and rejoins for the remaining rounds.
-  clients[2] = StartClient(2, sets);
   ASSERT_EQ(server->Wait(60), 0) << ReadFile(server_log());
-  for (auto& c : clients) EXPECT_EQ(c->Wait(15), 0);
+  for (int i = 0; i < 2; ++i) EXPECT_EQ(clients[i]->Wait(15), 0) << ReadFile(client_log(i));
   auto rounds = MetricLines(metrics_path(), "round");
-  ASSERT_EQ(rounds.size(), 4u);
+  ASSERT_EQ(rounds.size(), 3u);
+  EXPECT_EQ(JsonField(rounds[0], "clients_answered"), "3") << rounds[0];
   EXPECT_EQ(JsonField(rounds[1], "clients_answered"), "2") << rounds[1];
-  EXPECT_EQ(JsonField(rounds[3], "clients_answered"), "3") << ReadFile(server_log());
-  EXPECT_NE(ReadFile(server_log()).find("no update from clients [2]"), std::string::npos);
+  EXPECT_EQ(JsonField(rounds[2], "clients_answered"), "2") << rounds[2];
+  EXPECT_NE(ReadFile(server_log()).find("round 1: no update from clients [2]"), std::string::npos);
+}
+
+TEST_F(FedBench, KilledClientRestartsAndRejoins) {
+  auto server = StartServer(kSlowRounds);
+  std::vector<std::unique_ptr<Process>> clients;
+  for (int i = 0; i < 3; ++i) clients.push_back(StartClient(i, kSlowRounds));
+  ASSERT_TRUE(WaitForText(client_log(2), "round 1 training", 30)) << ReadFile(client_log(2));
+  clients[2]->Signal(SIGKILL);
+  EXPECT_EQ(clients[2]->Wait(5), 128 + SIGKILL);
+  clients[2] = StartClient(2, kSlowRounds);  // same id, fresh process
+  ASSERT_EQ(server->Wait(60), 0) << ReadFile(server_log());
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(clients[i]->Wait(15), 0) << ReadFile(client_log(i));
+  const std::string log = ReadFile(server_log());
+  const size_t first = log.find("client 2 joined");
+  ASSERT_NE(first, std::string::npos);
+  EXPECT_NE(log.find("client 2 joined", first + 1), std::string::npos) << log;
+  auto rounds = MetricLines(metrics_path(), "round");
+  ASSERT_EQ(rounds.size(), 3u);
+  EXPECT_EQ(JsonField(rounds[2], "clients_answered"), "3") << log;
 }
 
 TEST_F(FedBench, WrongOrMissingTokenIsRefused) {

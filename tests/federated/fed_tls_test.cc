@@ -20,7 +20,7 @@ TEST_F(FedBench, MutualTlsRoundTripAndPlaintextRefused) {
   ASSERT_TRUE(MakeCert(dir_.path(), "client"));
   const std::string d = dir_.path();
   const std::vector<std::string> server_sets = {
-      "federated.rounds=1", "server.tls_cert=" + d + "/server.crt",
+      "federated.rounds=1", "federated.wait_for_clients=2", "server.tls_cert=" + d + "/server.crt",
       "server.tls_key=" + d + "/server.key", "server.tls_client_ca=" + d + "/client.crt"};
   const std::vector<std::string> client_sets = {
       "federated.rounds=1", "server.tls_ca=" + d + "/server.crt",

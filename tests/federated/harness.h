@@ -21,7 +21,7 @@ data { name: "synthetic" synthetic_train_size: 600 synthetic_test_size: 200 }
 optimizer { name: "sgd" lr: 0.1 momentum: 0 }
 train { seed: 1 threads: 1 }
 federated {
-  rounds: 3 min_clients: 2 num_clients: 3 fraction: 1.0 partition: "iid"
+  rounds: 3 min_clients: 2 wait_for_clients: 3 num_clients: 3 fraction: 1.0 partition: "iid"
   local_epochs: 1 local_batch: 32 local_lr: 0.1
   round_timeout_s: 20 client_timeout_s: 2 join_timeout_s: 30
 }

@@ -1,6 +1,9 @@
 #include "launch/sweep_launcher.h"
 
+#include <fcntl.h>
 #include <sched.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <deque>
@@ -245,7 +248,17 @@ absl::StatusOr<LaunchSummary> LaunchRuns(const SweepPlan& plan, LaunchOptions op
   options.out_dir = std::filesystem::absolute(options.out_dir, error).lexically_normal().string();
   std::filesystem::create_directories(options.out_dir + "/runs", error);
   if (error) return absl::InternalError(absl::StrCat("cannot create ", options.out_dir, ": ", error.message()));
-  return Scheduler(plan, options).Run();
+  // Two sweeps writing one folder would run the same runs twice.
+  const std::string lock_path = options.out_dir + "/.sweep.lock";
+  const int lock = open(lock_path.c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0644);
+  if (lock < 0 || flock(lock, LOCK_EX | LOCK_NB) != 0) {
+    if (lock >= 0) close(lock);
+    return absl::FailedPreconditionError(
+        absl::StrCat("another sweep is running in ", options.out_dir, " (", lock_path, " is locked)"));
+  }
+  LaunchSummary summary = Scheduler(plan, options).Run();
+  close(lock);  // releases the lock
+  return summary;
 }
 
 }  // namespace syncline::launch

@@ -2,7 +2,10 @@
 // child processes, run folders, resume, failures, timeouts.
 #include "launch/sweep_launcher.h"
 
+#include <fcntl.h>
 #include <stdlib.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <filesystem>
@@ -148,6 +151,18 @@ TEST_F(SweepLauncherTest, InterruptedSweepResumesWithoutRepeatingWork) {
   ASSERT_TRUE(third.ok());
   EXPECT_EQ(third->launch.launched, 0);
   EXPECT_EQ(third->launch.skipped, 4);
+}
+
+TEST_F(SweepLauncherTest, SecondSweepInTheSameFolderIsRefused) {
+  SweepPlan plan = Plan(R"(axes { path: "train.seed" values: "1" })");
+  std::filesystem::create_directories(dir_.File("out"));
+  const int fd = open(dir_.File("out/.sweep.lock").c_str(), O_CREAT | O_RDWR, 0644);
+  ASSERT_EQ(flock(fd, LOCK_EX | LOCK_NB), 0);
+  auto refused = LaunchRuns(plan, Options());
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(refused.status().message(), HasSubstr("another sweep is running"));
+  close(fd);
+  EXPECT_TRUE(LaunchRuns(plan, Options()).ok());
 }
 
 TEST_F(SweepLauncherTest, ChangedConfigRunsAgain) {

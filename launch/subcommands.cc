@@ -12,6 +12,8 @@ const std::vector<Subcommand>& Subcommands() {
        RunTrain},
       {"eval", "test accuracy of a checkpoint (--config F --checkpoint C)", RunEval},
       {"bench", "benchmarks: `bench allreduce` (bus bandwidth vs raw MPI)", BenchCommand},
+      {"fed-server", "federated round server (gRPC)", RunFedServer},
+      {"fed-client", "federated client daemon", RunFedClient},
       {"sweep", "run a grid of experiments; results table and plots", SweepCommand},
   };
   return table;

@@ -2,7 +2,7 @@
 # Federated experiments of docs/federated.md: launches one fed-server and its
 # fed-clients per run on loopback, then tabulates the JSON-lines metrics.
 # Usage: scripts/fed-experiments.sh [fedhyper|fal|all] [OUT_DIR]
-# Environment: ROUNDS (30), FAL_ROUNDS (15), TRAIN_LIMIT (20000), TEST_LIMIT (2000),
+# Environment: LRS, STRATEGIES (subsets of the grid), ROUNDS (20), FAL_ROUNDS (15), TRAIN_LIMIT (20000), TEST_LIMIT (2000),
 #   CLIENTS (20), TARGET (0.70, the fixed accuracy for "rounds to target").
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,7 +11,7 @@ out=${2:-build/fed-experiments}
 mkdir -p "$out"
 bin=build/syncline
 [[ -x $bin ]] || { echo "build first: scripts/build.sh" >&2; exit 1; }
-ROUNDS=${ROUNDS:-30}
+ROUNDS=${ROUNDS:-20}
 FAL_ROUNDS=${FAL_ROUNDS:-15}
 TRAIN_LIMIT=${TRAIN_LIMIT:-20000}
 TEST_LIMIT=${TEST_LIMIT:-2000}
@@ -50,10 +50,17 @@ run() {
 }
 
 if [[ $which_runs == fedhyper || $which_runs == all ]]; then
-  for lr in 0.001 0.01 0.1; do
-    for strategy in fedavg fedhyper_g fedhyper_gm fedhyper_sl fedhyper_cl; do
-      run "${strategy}_lr$lr" "federated.strategy=$strategy" "federated.local_lr=$lr" \
-        "federated.rounds=$ROUNDS" "federated.weighting=uniform" ${FEDHYPER_SETS:-}
+  for lr in ${LRS:-0.001 0.01 0.1}; do
+    # "fedhyper_g:100" = FedHyper-G with hyper-lr beta_alpha = 100 (spec default 1).
+    for entry in ${STRATEGIES:-fedavg fedhyper_g fedhyper_gm fedhyper_sl fedhyper_cl fedhyper_g:100}; do
+      strategy=${entry%%:*}
+      hyper=1
+      [[ $entry == *:* ]] && hyper=${entry#*:}
+      name=$strategy
+      [[ $hyper != 1 ]] && name="${strategy}-h$hyper"
+      run "${name}_lr$lr" "federated.strategy=$strategy" "federated.local_lr=$lr" \
+        "federated.fedhyper_hyper_lr=$hyper" "federated.rounds=$ROUNDS" \
+        "federated.weighting=uniform" ${FEDHYPER_SETS:-}
     done
   done
 fi

@@ -106,8 +106,15 @@ absl::StatusOr<std::unique_ptr<Model>> BuildCnn(const proto::ModelConfig& config
     const std::string idx = std::to_string(i + 1);
     model->Add("conv" + idx,
                std::make_unique<Conv2d>(in, channels[i], k, 1, k / 2, true, HashCombine(seed, ++layer)));
-    model->Add("act" + idx, MakeActivation(config.activation()));
-    model->Add("pool" + idx, std::make_unique<MaxPool2d>(2));
+    // max-pool commutes with the monotone ReLU (same outputs and gradients),
+    // so ReLU runs after pooling on 4x fewer elements; GELU is not monotone.
+    if (config.activation() == "relu") {
+      model->Add("pool" + idx, std::make_unique<MaxPool2d>(2));
+      model->Add("act" + idx, MakeActivation(config.activation()));
+    } else {
+      model->Add("act" + idx, MakeActivation(config.activation()));
+      model->Add("pool" + idx, std::make_unique<MaxPool2d>(2));
+    }
     in = channels[i];
     h /= 2;
     w /= 2;

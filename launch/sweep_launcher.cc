@@ -1,6 +1,9 @@
 #include "launch/sweep_launcher.h"
 
+#include <fcntl.h>
 #include <sched.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <deque>
@@ -99,10 +102,10 @@ class Scheduler {
   }
 
  private:
-  int RanksInFlight() const {
-    int ranks = 0;
-    for (const Active& a : active_) ranks += a.run->world_size;
-    return ranks;
+  int CoresInFlight() const {
+    int cores = 0;
+    for (const Active& a : active_) cores += RunCores(*a.run, options_.cores);
+    return cores;
   }
 
   // First-fit in sweep order: a big run waiting for cores does not block small ones.
@@ -110,7 +113,7 @@ class Scheduler {
     for (auto it = pending_.begin(); it != pending_.end();) {
       if (static_cast<int>(active_.size()) >= options_.jobs) return;
       const SweepRun* run = *it;
-      if (!active_.empty() && RanksInFlight() + run->world_size > capacity_) {
+      if (!active_.empty() && CoresInFlight() + RunCores(*run, options_.cores) > capacity_) {
         ++it;
         continue;
       }
@@ -227,6 +230,11 @@ std::vector<std::string> RunCommand(const SweepPlan& plan, const SweepRun& run,
   return argv;
 }
 
+int RunCores(const SweepRun& run, int cores) {
+  const int threads = run.config.train().threads();
+  return run.world_size * (threads > 0 ? threads : std::max(1, cores));
+}
+
 int AvailableCores() {
   cpu_set_t set;
   if (sched_getaffinity(0, sizeof(set), &set) == 0) return std::max(1, CPU_COUNT(&set));
@@ -240,7 +248,17 @@ absl::StatusOr<LaunchSummary> LaunchRuns(const SweepPlan& plan, LaunchOptions op
   options.out_dir = std::filesystem::absolute(options.out_dir, error).lexically_normal().string();
   std::filesystem::create_directories(options.out_dir + "/runs", error);
   if (error) return absl::InternalError(absl::StrCat("cannot create ", options.out_dir, ": ", error.message()));
-  return Scheduler(plan, options).Run();
+  // Two sweeps writing one folder would run the same runs twice.
+  const std::string lock_path = options.out_dir + "/.sweep.lock";
+  const int lock = open(lock_path.c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0644);
+  if (lock < 0 || flock(lock, LOCK_EX | LOCK_NB) != 0) {
+    if (lock >= 0) close(lock);
+    return absl::FailedPreconditionError(
+        absl::StrCat("another sweep is running in ", options.out_dir, " (", lock_path, " is locked)"));
+  }
+  LaunchSummary summary = Scheduler(plan, options).Run();
+  close(lock);  // releases the lock
+  return summary;
 }
 
 }  // namespace syncline::launch

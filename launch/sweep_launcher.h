@@ -17,8 +17,8 @@ namespace syncline::launch {
 struct LaunchOptions {
   std::string out_dir;  // made absolute by LaunchRuns
   int jobs = 1;
-  // Cores the runs' ranks are counted against (0 = this machine's); runs start
-  // only while the ranks in flight fit, except that one run always may.
+  // Cores the runs are counted against (0 = this machine's); runs start only
+  // while the cores in flight (RunCores) fit, except that one run always may.
   // Ignored when the sweep names a hostfile.
   int cores = 0;
   // The syncline binary for the default trainer ("" = this executable).
@@ -46,6 +46,9 @@ std::string RunConfigText(const SweepRun& run, const RunPaths& paths);
 std::string RunFingerprint(const SweepRun& run);
 
 absl::StatusOr<LaunchSummary> LaunchRuns(const SweepPlan& plan, LaunchOptions options);
+
+// Cores one run occupies: ranks x train.threads (threads 0 means all cores).
+int RunCores(const SweepRun& run, int cores);
 
 // Cores this process may use (sched_getaffinity), at least 1.
 int AvailableCores();

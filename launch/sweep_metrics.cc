@@ -48,6 +48,15 @@ void AddLine(const Fields& fields, double target, RunMetrics* m) {
     }
     CurvePoint loss = Point(fields, "test_loss");
     if (!std::isnan(loss.value)) m->test_loss.push_back(loss);
+  } else if (k == "round") {
+    // Federated server lines: the round number stands in for the step.
+    CurvePoint acc = {Number(fields, "round"), Number(fields, "time_s"),
+                      Number(fields, "test_accuracy")};
+    if (!std::isnan(acc.value)) {
+      m->test_accuracy.push_back(acc);
+      NoteAccuracy(acc, target, m);
+      ++m->rounds;
+    }
   } else if (k == "final") {
     m->has_final = true;
     m->step = Number(fields, "step");
@@ -79,6 +88,13 @@ absl::StatusOr<RunMetrics> ReadRunMetrics(const std::string& path, double target
       continue;
     }
     AddLine(object.fields(), target_accuracy, &metrics);
+  }
+  if (!metrics.has_final && metrics.rounds > 0) {  // a federated server's last round is its result
+    const CurvePoint& last = metrics.test_accuracy.back();
+    metrics.has_final = true;
+    metrics.step = last.step;
+    metrics.final_accuracy = last.value;
+    metrics.time_s = last.time_s;
   }
   return metrics;
 }

@@ -1,6 +1,6 @@
 // Reads one run's metrics JSON lines (format in CONTRACTS.md: "kind" is
-// "train", "eval" or "final"; other kinds are ignored) into curves and final
-// numbers for the results table and plots.
+// "train", "eval" or "final", or "round" from a federated server; other kinds
+// are ignored) into curves and final numbers for the results table and plots.
 #pragma once
 
 #include <cmath>
@@ -20,10 +20,12 @@ struct CurvePoint {
 struct RunMetrics {
   static constexpr double kMissing = NAN;
   std::vector<CurvePoint> train_loss;     // "train" lines
-  std::vector<CurvePoint> test_accuracy;  // "eval" lines, fraction 0..1
+  std::vector<CurvePoint> test_accuracy;  // "eval" lines (or "round" lines, step = round), 0..1
+  int rounds = 0;                         // "round" lines seen
   std::vector<CurvePoint> test_loss;      // "eval" lines
+  // From the "final" line (else from the last "round" line); NaN where it (or
+  // the key) is missing.
   bool has_final = false;
-  // From the "final" line; NaN where it (or the key) is missing.
   double step = kMissing;
   double final_accuracy = kMissing;
   double final_test_loss = kMissing;

@@ -65,6 +65,19 @@ absl::Status CheckAxis(const proto::SweepConfig& sweep, int i, const std::string
       return Invalid(source, absl::StrCat("axis '", axis.path(), "': ", status.message()));
     }
   }
+  for (const proto::SweepLink& link : axis.links()) {
+    if (link.values_size() != axis.values_size()) {
+      return Invalid(source, absl::StrCat("axis '", axis.path(), "': link '", link.path(), "' has ",
+                                          link.values_size(), " values, the axis has ",
+                                          axis.values_size()));
+    }
+    for (const std::string& value : link.values()) {
+      proto::ExperimentConfig probe = sweep.base();
+      if (absl::Status status = SetField(&probe, link.path(), value); !status.ok()) {
+        return Invalid(source, absl::StrCat("axis '", axis.path(), "': link: ", status.message()));
+      }
+    }
+  }
   return absl::OkStatus();
 }
 
@@ -98,6 +111,20 @@ absl::StatusOr<std::vector<std::vector<std::string>>> Points(const proto::SweepC
   return points;
 }
 
+// Sets the linked fields for the axis value; a listed point's value that is
+// not among the axis values leaves them alone.
+absl::Status ApplyLinks(const proto::SweepAxis& axis, const std::string& value,
+                        proto::ExperimentConfig* config) {
+  for (int i = 0; i < axis.values_size(); ++i) {
+    if (axis.values(i) != value) continue;
+    for (const proto::SweepLink& link : axis.links()) {
+      if (absl::Status s = SetField(config, link.path(), link.values(i)); !s.ok()) return s;
+    }
+    break;
+  }
+  return absl::OkStatus();
+}
+
 // Applies one point's values to the base and validates the result.
 absl::StatusOr<SweepRun> Resolve(const proto::SweepConfig& sweep,
                                  const std::vector<std::string>& values,
@@ -116,6 +143,7 @@ absl::StatusOr<SweepRun> Resolve(const proto::SweepConfig& sweep,
     } else {
       status = SetField(&run.config, paths[a], values[a]);
     }
+    if (status.ok()) status = ApplyLinks(sweep.axes(a), values[a], &run.config);
     if (!status.ok()) {
       return absl::InvalidArgumentError(
           absl::StrCat("run ", run.id, ": axis '", paths[a], "': ", status.message()));

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <map>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -39,8 +40,13 @@ LineChart BuildChart(const PlotSpec& spec, const SweepPlan& plan,
   chart.markers = spec.accuracy;
   chart.y_scale = spec.accuracy ? 100 : 1;
   chart.y_from_zero = !spec.accuracy;
+  std::map<std::string, int> settings;  // setting -> colour
+  std::map<std::string, int> seeds;     // setting -> runs seen so far (dash)
   for (const RunResult& r : results) {
     Series s;
+    const std::string setting = plan.SettingName(*r.run);
+    s.color = settings.emplace(setting, static_cast<int>(settings.size())).first->second;
+    s.dash = seeds[setting]++ + s.color / 10;  // past 10 colours, vary the dash too
     s.label = plan.RunName(*r.run);
     if (r.record.state == RunState::kFailed) s.label += " [failed]";
     const auto& curve = spec.accuracy ? r.metrics.test_accuracy : r.metrics.train_loss;

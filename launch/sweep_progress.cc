@@ -1,5 +1,8 @@
 #include "launch/sweep_progress.h"
 
+#include <sys/ioctl.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cmath>
 
@@ -66,8 +69,11 @@ std::string ProgressView::StatusLine() const {
       done_ + failed_ + skipped_, total_, running_.size(), failed_, skipped_,
       FormatDuration(elapsed), eta < 0 ? std::string("?") : FormatDuration(eta));
   if (!running_.empty()) absl::StrAppend(&line, " | ", running_.begin()->first);
-  constexpr size_t kWidth = 160;
-  if (line.size() > kWidth) line = line.substr(0, kWidth - 3) + "...";
+  // Longer than the terminal, the line would wrap and "\r" could not redraw it.
+  size_t width = 100;
+  struct winsize ws;
+  if (ioctl(fileno(out_), TIOCGWINSZ, &ws) == 0 && ws.ws_col > 20) width = ws.ws_col - 1;
+  if (line.size() > width) line = line.substr(0, width - 3) + "...";
   return line;
 }
 

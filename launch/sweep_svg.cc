@@ -94,9 +94,13 @@ void DrawAxes(const LineChart& c, const std::vector<double>& xt, const std::vect
                         kLeft + kPlotW / 2, Escape(c.title));
 }
 
-std::string Style(size_t i) {
-  std::string style = absl::StrCat("stroke='", kColors[i % 10], "'");
-  const char* dash = kDashes[(i / 10) % 4];
+const char* Color(const Series& s, size_t i) {
+  return kColors[(s.color >= 0 ? static_cast<size_t>(s.color) : i) % 10];
+}
+
+std::string Style(const Series& s, size_t i) {
+  std::string style = absl::StrCat("stroke='", Color(s, i), "'");
+  const char* dash = kDashes[(s.dash >= 0 ? static_cast<size_t>(s.dash) : i / 10) % 4];
   if (*dash) absl::StrAppend(&style, " stroke-dasharray='", dash, "'");
   return style;
 }
@@ -110,11 +114,11 @@ void DrawSeries(const LineChart& c, size_t i, const Canvas& cv, std::string* svg
     absl::StrAppendFormat(&points, "%.1f,%.1f ", x, y);
     if (c.markers) {
       absl::StrAppendFormat(svg, "<circle cx='%.1f' cy='%.1f' r='3' fill='%s'/>\n", x, y,
-                            kColors[i % 10]);
+                            Color(s, i));
     }
   }
   if (!points.empty()) {
-    absl::StrAppendFormat(svg, "<polyline class='line' %s points='%s'/>\n", Style(i), points);
+    absl::StrAppendFormat(svg, "<polyline class='line' %s points='%s'/>\n", Style(s, i), points);
   }
 }
 
@@ -123,7 +127,7 @@ void DrawLegend(const LineChart& c, std::string* svg) {
   for (size_t i = 0; i < c.series.size(); ++i) {
     const double y = kTop + 8 + 20.0 * i;
     absl::StrAppendFormat(svg, "<line x1='%.1f' y1='%.1f' x2='%.1f' y2='%.1f' class='line' %s/>\n",
-                          x, y, x + 26, y, Style(i));
+                          x, y, x + 26, y, Style(c.series[i], i));
     std::string label = c.series[i].label;
     if (c.series[i].x.empty()) label += " (no data)";
     absl::StrAppendFormat(svg, "<text x='%.1f' y='%.1f'>%s</text>\n", x + 32, y + 4,

@@ -11,6 +11,11 @@ namespace syncline::launch {
 struct Series {
   std::string label;
   std::vector<double> x, y;  // same length; NaN points are skipped
+  // Colour and dash pattern indices; -1 derives them from the series'
+  // position. Sweep plots give the runs of one setting one colour and vary
+  // the dash by seed.
+  int color = -1;
+  int dash = -1;
 };
 
 struct LineChart {

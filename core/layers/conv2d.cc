@@ -33,6 +33,10 @@ Conv2d::Conv2d(int64_t in_channels, int64_t out_channels, int64_t kernel, int64_
   stats_.bias_grad = has_bias_ ? &bias_grad_ : nullptr;
 }
 
+ConvGeometry Conv2d::Geometry() const {
+  return ConvGeometry{cin_, in_shape_[2], in_shape_[3], k_, stride_, pad_, ho_, wo_};
+}
+
 void Conv2d::ForwardInto(const Tensor& x, Tensor* y) {
   SYNCLINE_CHECK(x.ndim() == 4 && x.dim(1) == cin_)
       << "Conv2d(" << cin_ << " channels) got " << x.ShapeString();
@@ -41,80 +45,85 @@ void Conv2d::ForwardInto(const Tensor& x, Tensor* y) {
   ho_ = (h + 2 * pad_ - k_) / stride_ + 1;
   wo_ = (w + 2 * pad_ - k_) / stride_ + 1;
   SYNCLINE_CHECK(ho_ > 0 && wo_ > 0) << "Conv2d kernel " << k_ << " too large for " << x.ShapeString();
-  const int64_t l = ho_ * wo_, ckk = cin_ * k_ * k_;
-  const ConvGeometry g{cin_, h, w, k_, stride_, pad_, ho_, wo_};
-  cols_.Resize({n, ckk, l});
+  const int64_t l = ho_ * wo_, nl = n * l, ckk = cin_ * k_ * k_;
+  const ConvGeometry g = Geometry();
+  cols_.Resize({ckk, nl});
+  for (int64_t s = 0; s < n; ++s) Im2Col(g, x.data() + s * cin_ * h * w, cols_.data() + s * l, nl);
   y->Resize({n, cout_, ho_, wo_});
+  if (n == 0) return;
+  // One GEMM for the whole batch: out[cout, N*L] = W[cout, ckk] * cols[ckk, N*L],
+  // then scatter to NCHW adding the bias.
+  buffer_.Resize({cout_, nl});
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, cout_, nl, ckk, 1.0f, weight_.data(), ckk,
+              cols_.data(), nl, 0.0f, buffer_.data(), nl);
   for (int64_t s = 0; s < n; ++s) {
-    float* cols = cols_.data() + s * ckk * l;
-    float* out = y->data() + s * cout_ * l;
-    Im2Col(g, x.data() + s * cin_ * h * w, cols);
-    for (int64_t c = 0; c < cout_; ++c) std::fill(out + c * l, out + (c + 1) * l, has_bias_ ? bias_[c] : 0.0f);
-    // y_n[cout, L] += W[cout, ckk] * cols_n[ckk, L]
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, cout_, l, ckk, 1.0f, weight_.data(), ckk,
-                cols, l, 1.0f, out, l);
+    for (int64_t c = 0; c < cout_; ++c) {
+      const float* src = buffer_.data() + c * nl + s * l;
+      float* dst = y->data() + (s * cout_ + c) * l;
+      const float b = has_bias_ ? bias_[c] : 0.0f;
+      for (int64_t i = 0; i < l; ++i) dst[i] = src[i] + b;
+    }
   }
 }
 
 void Conv2d::BackwardInto(const Tensor& dy, Tensor* dx) {
   SYNCLINE_CHECK(!in_shape_.empty()) << "Conv2d::Backward before Forward";
-  const int64_t n = in_shape_[0], h = in_shape_[2], w = in_shape_[3];
-  const int64_t l = ho_ * wo_, ckk = cin_ * k_ * k_;
+  const int64_t n = in_shape_[0], l = ho_ * wo_, nl = n * l, ckk = cin_ * k_ * k_;
   SYNCLINE_CHECK_EQ(dy.numel(), n * cout_ * l) << dy.ShapeString();
-  const ConvGeometry g{cin_, h, w, k_, stride_, pad_, ho_, wo_};
-  if (dx != nullptr) {
-    dx->Resize(in_shape_);
-    dx->Zero();
-    dcols_.Resize({ckk, l});
-  }
-  for (int64_t s = 0; s < n; ++s) {
-    const float* d = dy.data() + s * cout_ * l;
-    const float* cols = cols_.data() + s * ckk * l;
-    // dW[cout, ckk] += dy_n[cout, L] * cols_n[ckk, L]^T
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, cout_, ckk, l, 1.0f, d, l, cols, l, 1.0f,
-                weight_grad_.data(), ckk);
-    if (has_bias_) {
-      for (int64_t c = 0; c < cout_; ++c) {
-        float sum = 0.0f;
-        for (int64_t i = 0; i < l; ++i) sum += d[c * l + i];
-        bias_grad_[c] += sum;
+  // Gather dy [N, cout, L] into buffer_ [cout, N*L]; bias grad on the way.
+  buffer_.Resize({cout_, nl});
+  for (int64_t c = 0; c < cout_; ++c) {
+    float sum = 0.0f;
+    for (int64_t s = 0; s < n; ++s) {
+      const float* src = dy.data() + (s * cout_ + c) * l;
+      float* dst = buffer_.data() + c * nl + s * l;
+      for (int64_t i = 0; i < l; ++i) {
+        dst[i] = src[i];
+        sum += src[i];
       }
     }
-    if (dx == nullptr) continue;
-    // dcols[ckk, L] = W[cout, ckk]^T * dy_n[cout, L]
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, ckk, l, cout_, 1.0f, weight_.data(), ckk, d, l,
-                0.0f, dcols_.data(), l);
-    Col2ImAdd(g, dcols_.data(), dx->data() + s * cin_ * h * w);
+    if (has_bias_) bias_grad_[c] += sum;
   }
-  if (collect_rank1_stats_) CollectStats(dy);
+  if (collect_rank1_stats_) CollectStats();
+  if (n > 0) {
+    // dW[cout, ckk] += dy[cout, N*L] * cols[ckk, N*L]^T
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, cout_, ckk, nl, 1.0f, buffer_.data(), nl,
+                cols_.data(), nl, 1.0f, weight_grad_.data(), ckk);
+  }
+  if (dx == nullptr) return;
+  dx->Resize(in_shape_);
+  dx->Zero();
+  if (n == 0) return;
+  // dcols[ckk, N*L] = W[cout, ckk]^T * dy[cout, N*L], written over cols_
+  // (no longer needed), then folded back per sample.
+  cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, ckk, nl, cout_, 1.0f, weight_.data(), ckk,
+              buffer_.data(), nl, 0.0f, cols_.data(), nl);
+  const ConvGeometry g = Geometry();
+  const int64_t in_numel = cin_ * in_shape_[2] * in_shape_[3];
+  for (int64_t s = 0; s < n; ++s) Col2ImAdd(g, cols_.data() + s * l, nl, dx->data() + s * in_numel);
 }
 
 // a = mean over samples and positions of the patch vectors (+1 for bias);
 // g = mean over samples of n * sum_spatial(dy) / L = sum over (n, L) of dy / L.
-void Conv2d::CollectStats(const Tensor& dy) {
-  const int64_t n = in_shape_[0], l = ho_ * wo_, ckk = cin_ * k_ * k_;
+// Reads cols_ and the gathered dy in buffer_.
+void Conv2d::CollectStats() {
+  const int64_t n = in_shape_[0], l = ho_ * wo_, nl = n * l, ckk = cin_ * k_ * k_;
   stats_.a.Resize({ckk + (has_bias_ ? 1 : 0)});
   stats_.g.Resize({cout_});
-  stats_.a.Zero();
-  stats_.g.Zero();
-  for (int64_t s = 0; s < n; ++s) {
-    for (int64_t j = 0; j < ckk; ++j) {
-      const float* row = cols_.data() + (s * ckk + j) * l;
-      float sum = 0.0f;
-      for (int64_t i = 0; i < l; ++i) sum += row[i];
-      stats_.a[j] += sum;
-    }
-    for (int64_t c = 0; c < cout_; ++c) {
-      const float* row = dy.data() + (s * cout_ + c) * l;
-      float sum = 0.0f;
-      for (int64_t i = 0; i < l; ++i) sum += row[i];
-      stats_.g[c] += sum;
-    }
+  const float inv_nl = nl > 0 ? 1.0f / static_cast<float>(nl) : 0.0f;
+  for (int64_t j = 0; j < ckk; ++j) {
+    const float* row = cols_.data() + j * nl;
+    double sum = 0.0;
+    for (int64_t i = 0; i < nl; ++i) sum += row[i];
+    stats_.a[j] = static_cast<float>(sum) * inv_nl;
   }
-  const float inv_nl = n > 0 ? 1.0f / static_cast<float>(n * l) : 0.0f;
-  for (int64_t j = 0; j < ckk; ++j) stats_.a[j] *= inv_nl;
   if (has_bias_) stats_.a[ckk] = 1.0f;
-  for (int64_t c = 0; c < cout_; ++c) stats_.g[c] /= static_cast<float>(l);
+  for (int64_t c = 0; c < cout_; ++c) {
+    const float* row = buffer_.data() + c * nl;
+    double sum = 0.0;
+    for (int64_t i = 0; i < nl; ++i) sum += row[i];
+    stats_.g[c] = static_cast<float>(sum / static_cast<double>(l));
+  }
 }
 
 void Conv2d::AppendParameters(const std::string& prefix, std::vector<Parameter>* out) {

@@ -3,14 +3,19 @@
 //   W is stored as a matrix [C_out, C_in*k*k] (row = one output channel's
 //   filter in (c, ki, kj) order, same element order as PyTorch's
 //   [C_out, C_in, k, k]); b [C_out].
-// Forward unfolds each sample into columns [C_in*k*k, L] (L = Ho*Wo, im2col)
-// kept for Backward, and runs one GEMM per sample: y_n = W * cols_n + b.
+// Forward unfolds the whole batch into one column matrix [C_in*k*k, N*L]
+// (L = Ho*Wo, im2col; sample n owns columns [n*L, (n+1)*L)), kept for
+// Backward, and runs ONE GEMM for the batch (large GEMMs keep OpenBLAS's
+// threads busy; per-sample GEMMs were measured slower). Backward runs one
+// GEMM each for dW and the input gradient (which reuses the column buffer,
+// so exactly one Backward may follow each Forward).
 #pragma once
 
 #include <cstdint>
 #include <string>
 #include <vector>
 
+#include "core/layers/im2col.h"
 #include "core/module.h"
 
 namespace syncline::core {
@@ -30,15 +35,16 @@ class Conv2d : public Module {
   Tensor& bias() { return bias_; }
 
  private:
-  void CollectStats(const Tensor& dy);
+  void CollectStats();
+  ConvGeometry Geometry() const;
 
   int64_t cin_, cout_, k_, stride_, pad_;
   bool has_bias_;
   Tensor weight_, bias_, weight_grad_, bias_grad_;
   Shape in_shape_;
   int64_t ho_ = 0, wo_ = 0;
-  Tensor cols_;   // [N, C_in*k*k, L] of the last Forward
-  Tensor dcols_;  // [C_in*k*k, L] scratch for Backward
+  Tensor cols_;    // [C_in*k*k, N*L] of the last Forward (Backward: dcols)
+  Tensor buffer_;  // [C_out, N*L]: GEMM output (Forward), gathered dy (Backward)
   Rank1Stats stats_;
 };
 

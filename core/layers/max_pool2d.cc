@@ -40,15 +40,30 @@ void MaxPool2d::BackwardInto(const Tensor& dy, Tensor* dx) {
   SYNCLINE_CHECK_EQ(dy.numel(), static_cast<int64_t>(argmax_.size()));
   if (dx == nullptr) return;
   dx->Resize(in_shape_);
-  dx->Zero();
-  const int64_t plane_in = in_shape_[2] * in_shape_[3];
+  const int64_t h = in_shape_[2], w = in_shape_[3];
   const int64_t planes = in_shape_[0] * in_shape_[1];
   const int64_t plane_out = planes > 0 ? dy.numel() / planes : 0;
+  // Non-overlapping windows tiling the whole plane: every input element is
+  // written exactly once (dy at the window's arg-max, 0 elsewhere), so the
+  // memset of the general path is skipped.
+  const bool tiles = stride_ == k_ && h % k_ == 0 && w % k_ == 0;
+  if (!tiles) dx->Zero();
   for (int64_t p = 0; p < planes; ++p) {
-    float* d = dx->data() + p * plane_in;
+    float* d = dx->data() + p * h * w;
     const float* g = dy.data() + p * plane_out;
     const int32_t* arg = argmax_.data() + p * plane_out;
-    for (int64_t i = 0; i < plane_out; ++i) d[arg[i]] += g[i];
+    if (!tiles) {
+      for (int64_t i = 0; i < plane_out; ++i) d[arg[i]] += g[i];
+      continue;
+    }
+    const int64_t wo = w / k_;
+    for (int64_t i = 0; i < plane_out; ++i) {
+      const int64_t base = (i / wo) * k_ * w + (i % wo) * k_;
+      for (int64_t r = 0; r < k_; ++r) {
+        for (int64_t c = 0; c < k_; ++c) d[base + r * w + c] = 0.0f;
+      }
+      d[arg[i]] = g[i];
+    }
   }
 }
 

@@ -129,7 +129,10 @@ TEST(MaxPool2dTest, ForwardKnownAnswerAndGradients) {
   // Distinct values spaced well beyond eps, so no window has a near-tie.
   Tensor x({2, 2, 5, 4});
   for (int64_t i = 0; i < x.numel(); ++i) x[i] = 0.1f * static_cast<float>((i * 37) % x.numel());
-  ExpectModuleGradients(&pool, x);
+  ExpectModuleGradients(&pool, x);  // 5 rows: windows do not tile (general path)
+  Tensor tiled({2, 2, 4, 6});
+  for (int64_t i = 0; i < tiled.numel(); ++i) tiled[i] = 0.1f * static_cast<float>((i * 29) % tiled.numel());
+  ExpectModuleGradients(&pool, tiled);  // windows tile the plane (no-memset path)
 }
 
 TEST(FlattenTest, ShapeAndGradients) {

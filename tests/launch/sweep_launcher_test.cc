@@ -2,7 +2,10 @@
 // child processes, run folders, resume, failures, timeouts.
 #include "launch/sweep_launcher.h"
 
+#include <fcntl.h>
 #include <stdlib.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <filesystem>
@@ -150,6 +153,18 @@ TEST_F(SweepLauncherTest, InterruptedSweepResumesWithoutRepeatingWork) {
   EXPECT_EQ(third->launch.skipped, 4);
 }
 
+TEST_F(SweepLauncherTest, SecondSweepInTheSameFolderIsRefused) {
+  SweepPlan plan = Plan(R"(axes { path: "train.seed" values: "1" })");
+  std::filesystem::create_directories(dir_.File("out"));
+  const int fd = open(dir_.File("out/.sweep.lock").c_str(), O_CREAT | O_RDWR, 0644);
+  ASSERT_EQ(flock(fd, LOCK_EX | LOCK_NB), 0);
+  auto refused = LaunchRuns(plan, Options());
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(refused.status().message(), HasSubstr("another sweep is running"));
+  close(fd);
+  EXPECT_TRUE(LaunchRuns(plan, Options()).ok());
+}
+
 TEST_F(SweepLauncherTest, ChangedConfigRunsAgain) {
   SweepPlan plan = Plan(R"(axes { path: "train.seed" values: "1" })");
   ASSERT_TRUE(RunSweep(plan, Options()).ok());
@@ -174,6 +189,14 @@ TEST_F(SweepLauncherTest, TimeoutAndMissingProgramFailTheRunOnly) {
   auto missing = RunSweep(plan, Options());
   ASSERT_TRUE(missing.ok());
   EXPECT_EQ(missing->launch.failed, 1);
+}
+
+TEST(SweepCommandTest, RunCoresCountsRanksTimesThreads) {
+  SweepPlan plan = Plan(R"(axes { path: "world_size" values: "1" values: "2" }
+                           axes { path: "train.threads" values: "0" values: "3" })");
+  EXPECT_EQ(RunCores(plan.runs[0], 8), 8);  // threads 0: all cores
+  EXPECT_EQ(RunCores(plan.runs[1], 8), 3);
+  EXPECT_EQ(RunCores(plan.runs[3], 8), 6);
 }
 
 TEST(SweepCommandTest, MpirunPrefixForMultiRankRuns) {

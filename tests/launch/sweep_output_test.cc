@@ -1,4 +1,6 @@
 // Table, metrics and SVG output from hand-written run folders (no processes).
+#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 
@@ -6,6 +8,7 @@
 #include "google/protobuf/text_format.h"
 #include "gtest/gtest.h"
 #include "launch/sweep.h"
+#include "launch/sweep_progress.h"
 #include "launch/sweep_svg.h"
 #include "tests/support/temp_dir.h"
 
@@ -78,6 +81,21 @@ TEST(SweepMetricsTest, ReadsCurvesFinalAndTimeToTarget) {
   EXPECT_DOUBLE_EQ(m->bytes_sent, 4096);
   EXPECT_DOUBLE_EQ(m->time_to_target_s, 1.1);
   EXPECT_DOUBLE_EQ(m->samples_per_sec, 300);
+}
+
+TEST(SweepMetricsTest, FederatedRoundLinesGiveAccuracyCurveAndResult) {
+  syncline::testing::TempDir dir;
+  std::ofstream(dir.File("m.jsonl"))
+      << R"({"kind":"round","round":1,"clients_answered":2,"test_accuracy":0.4,"time_s":3})" "\n"
+      << R"({"kind":"round","round":2,"clients_answered":2,"test_accuracy":0.7,"time_s":6})" "\n";
+  auto m = ReadRunMetrics(dir.File("m.jsonl"), 0.6);
+  ASSERT_TRUE(m.ok()) << m.status();
+  EXPECT_TRUE(m->has_final);
+  EXPECT_EQ(m->rounds, 2);
+  EXPECT_DOUBLE_EQ(m->final_accuracy, 0.7);
+  EXPECT_DOUBLE_EQ(m->step, 2);
+  EXPECT_DOUBLE_EQ(m->time_to_target_s, 6);
+  EXPECT_TRUE(m->train_loss.empty());
 }
 
 TEST(SweepMetricsTest, BadLineInTheMiddleIsAnErrorNamingTheLine) {
@@ -157,6 +175,36 @@ TEST(SweepResultsTest, TableHasMeanAndStdOverSeedsAndFailures) {
     ASSERT_TRUE(text.ok()) << svg;
     EXPECT_THAT(*text, HasSubstr("lr=0.5, seed=2 [failed]"));
   }
+}
+
+TEST(SweepProgressTest, PlainLinesOffATerminalAndAnEta) {
+  char* buffer = nullptr;
+  size_t size = 0;
+  std::FILE* out = open_memstream(&buffer, &size);
+  ASSERT_NE(out, nullptr);
+  {
+    ProgressView view(out, /*tty=*/false, /*total=*/5, /*slots=*/2);
+    EXPECT_LT(view.EtaSeconds(), 0);  // nothing finished yet: unknown
+    view.Skipped("a");
+    view.Started("b");
+    view.Started("c");
+    view.Finished("b", true, 10, "");
+    view.Finished("c", false, 30, "exit code 3");
+    // Two runs pending at a mean of 20 s over two slots.
+    EXPECT_NEAR(view.EtaSeconds(), 20, 1e-6);
+    view.Tick();  // no status line off a terminal
+    view.Close();
+  }
+  std::fclose(out);
+  std::string text(buffer, size);
+  std::free(buffer);
+  EXPECT_THAT(text, HasSubstr("[sweep] skip  a (finished earlier)\n"));
+  EXPECT_THAT(text, HasSubstr("[sweep] ok    b (10s)\n"));
+  EXPECT_THAT(text, HasSubstr("[sweep] FAIL  c (30s): exit code 3\n"));
+  EXPECT_THAT(text, HasSubstr("2/5 runs ok, 1 failed, 1 skipped"));
+  EXPECT_THAT(text, Not(HasSubstr("\r")));
+  EXPECT_EQ(FormatDuration(3725), "1h02m");
+  EXPECT_EQ(FormatDuration(185), "3m05s");
 }
 
 }  // namespace

@@ -35,6 +35,32 @@ TEST(SweepPlanTest, CrossProductInAxisOrder) {
   EXPECT_EQ(plan->RunName(plan->runs[4]), "optimizer.lr=0.01, opt=adamw");
 }
 
+TEST(SweepPlanTest, LinkedFieldsMoveWithTheirAxis) {
+  auto plan = ExpandSweep(Parse(R"(
+      axes { path: "optimizer.name" values: "sgd" values: "adamw"
+             links { path: "optimizer.lr" values: "0.1" values: "0.001" } }
+      axes { path: "train.seed" values: "1" values: "2" })"),
+                          "");
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  ASSERT_EQ(plan->runs.size(), 4u);
+  EXPECT_FLOAT_EQ(plan->runs[1].config.optimizer().lr(), 0.1f);
+  EXPECT_FLOAT_EQ(plan->runs[2].config.optimizer().lr(), 0.001f);
+  EXPECT_EQ(plan->runs[2].id, "optimizer.name-adamw_train.seed-1");
+
+  auto short_link = ExpandSweep(Parse(R"(
+      axes { path: "optimizer.name" values: "sgd" values: "adamw"
+             links { path: "optimizer.lr" values: "0.1" } })"),
+                                "s.textproto");
+  ASSERT_FALSE(short_link.ok());
+  EXPECT_THAT(short_link.status().message(), HasSubstr("link 'optimizer.lr' has 1 values"));
+  auto bad_link = ExpandSweep(Parse(R"(
+      axes { path: "optimizer.name" values: "sgd"
+             links { path: "optimizer.lrate" values: "0.1" } })"),
+                              "s.textproto");
+  ASSERT_FALSE(bad_link.ok());
+  EXPECT_THAT(bad_link.status().message(), HasSubstr("optimizer.lrate"));
+}
+
 TEST(SweepPlanTest, NoAxesIsOneBaseRun) {
   auto plan = ExpandSweep(Parse("base { train { epochs: 2 } }"), "");
   ASSERT_TRUE(plan.ok()) << plan.status();

@@ -96,6 +96,12 @@ FedServer::~FedServer() {
 absl::Status FedServer::Run(const std::atomic<bool>& stop) {
   const proto::FederatedConfig& fc = config_.federated();
   start_time_ = NowSeconds();
+  if (start_round_ >= fc.rounds()) {  // resumed after the last round: nothing left to run
+    Log(absl::StrCat("checkpoint is past the last round; model ", WeightsHash(weights_)));
+    WriteMetrics(absl::StrFormat(R"({"kind":"final","step":%d,"round":%d,"time_s":0,"model_hash":"%s"})",
+                                 fc.rounds(), fc.rounds() - 1, WeightsHash(weights_)));
+    return absl::OkStatus();
+  }
   const absl::Time join_deadline = absl::Now() + absl::Seconds(fc.join_timeout_s());
   const int first = std::min(fc.num_clients(), std::max(fc.min_clients(), fc.wait_for_clients()));
   if (!coordinator_->WaitForClients(first, join_deadline, stop)) {

@@ -97,6 +97,7 @@ TEST_F(FedBench, WrongOrMissingTokenIsRefused) {
 // Server killed after round 1 and resumed == uninterrupted run.
 TEST_F(FedBench, ResumedServerMatchesUninterruptedRun) {
   const std::vector<std::string> sets = {"federated.rounds=4", "federated.min_clients=3",
+                                         "federated.local_steps=200", "federated.local_epochs=0",
                                          "federated.strategy=fedhyper_g",
                                          "checkpoint.dir=" + dir_.File("ckpt")};
   ASSERT_EQ(RunAll(3, sets), 0) << ReadFile(server_log());

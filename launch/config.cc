@@ -7,6 +7,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "optim/factory.h"
+#include "optim/schedule.h"
 
 namespace syncline::launch {
 namespace {
@@ -20,7 +23,7 @@ bool Contains(const std::vector<std::string>& names, const std::string& name) {
 void CheckName(const std::string& path, const std::string& value,
                const std::vector<std::string>& known, Problems* out) {
   if (!Contains(known, value)) {
-    out->push_back({path, absl::StrCat("unknown name '", value, "' (known: ",
+    out->push_back({path, absl::StrCat("unknown '", value, "' (known: ",
                                        absl::StrJoin(known, ", "), ")")});
   }
 }
@@ -57,26 +60,40 @@ void CheckData(const proto::DataConfig& d, Problems* out) {
   CheckAtLeast("data.test_limit", d.test_limit(), 0, out);
 }
 
+// Splits an optim validator's "path: message; path: message" into problems.
+void AppendOptimProblems(const absl::Status& status, Problems* out) {
+  if (status.ok()) return;
+  for (absl::string_view item : absl::StrSplit(status.message(), "; ")) {
+    size_t colon = item.find(": ");
+    if (colon == absl::string_view::npos) {
+      out->push_back({"optimizer", std::string(item)});
+    } else {
+      out->push_back({std::string(item.substr(0, colon)), std::string(item.substr(colon + 2))});
+    }
+  }
+}
+
+// optim/ owns the optimizer and schedule fields; the trainer adds that the
+// learning rate must be positive.
 void CheckOptimizer(const proto::OptimizerConfig& o, const proto::ScheduleConfig& s,
                     Problems* out) {
-  CheckName("optimizer.name", o.name(), KnownOptimizerNames(), out);
-  if (!(o.lr() > 0.0f) || !std::isfinite(o.lr())) {
+  Problems optim;
+  AppendOptimProblems(optim::ValidateOptimizerConfig(o), &optim);
+  // Names the config schema documents are accepted here even while optim/
+  // has not built them yet (sweeps plan over them); CreateOptimizer then
+  // names the missing one when a run starts.
+  static const std::vector<std::string> kDocumented = {"sgd",  "adamw", "lamb",
+                                                       "lars", "mkor",  "mkor_h"};
+  if (Contains(kDocumented, o.name())) {
+    std::erase_if(optim, [](const ConfigProblem& p) { return p.path == "optimizer.name"; });
+  }
+  AppendOptimProblems(optim::ValidateScheduleConfig(s), &optim);
+  bool lr_reported = false;
+  for (const ConfigProblem& p : optim) lr_reported |= p.path == "optimizer.lr";
+  if (!lr_reported && (!(o.lr() > 0.0f) || !std::isfinite(o.lr()))) {
     out->push_back({"optimizer.lr", absl::StrCat("must be > 0, got ", o.lr())});
   }
-  if (!(o.momentum() >= 0.0f && o.momentum() < 1.0f)) {
-    out->push_back({"optimizer.momentum", absl::StrCat("must be in [0, 1), got ", o.momentum())});
-  }
-  CheckAtLeast("optimizer.weight_decay", o.weight_decay(), 0.0f, out);
-  CheckName("schedule.decay", s.decay(), KnownScheduleDecays(), out);
-  CheckAtLeast("schedule.warmup_steps", s.warmup_steps(), 0, out);
-  CheckAtLeast("schedule.step_size", s.step_size(), 1, out);
-  if (!(s.step_gamma() > 0.0f && s.step_gamma() <= 1.0f)) {
-    out->push_back({"schedule.step_gamma", absl::StrCat("must be in (0, 1], got ", s.step_gamma())});
-  }
-  if (!(s.power() > 0.0f)) {
-    out->push_back({"schedule.power", absl::StrCat("must be > 0, got ", s.power())});
-  }
-  CheckAtLeast("schedule.min_lr", s.min_lr(), 0.0f, out);
+  out->insert(out->end(), optim.begin(), optim.end());
   if (o.lr() > 0.0f && s.min_lr() > o.lr()) {
     out->push_back({"schedule.min_lr", absl::StrCat("must not exceed optimizer.lr (", o.lr(),
                                                     "), got ", s.min_lr())});
@@ -131,21 +148,11 @@ const std::vector<std::string>& KnownModelNames() {
   return names;
 }
 
-// Names optim::CreateOptimizer may accept (it reports the ones not built).
-const std::vector<std::string>& KnownOptimizerNames() {
-  static const std::vector<std::string> names = {"sgd", "adamw", "lamb", "lars", "mkor", "mkor_h"};
-  return names;
-}
-
 const std::vector<std::string>& KnownDataNames() {
   static const std::vector<std::string> names = {"fashion_mnist", "synthetic"};
   return names;
 }
 
-const std::vector<std::string>& KnownScheduleDecays() {
-  static const std::vector<std::string> names = {"constant", "step", "cosine", "polynomial"};
-  return names;
-}
 
 std::vector<ConfigProblem> FindConfigProblems(const proto::ExperimentConfig& config) {
   Problems out;
@@ -181,7 +188,7 @@ absl::StatusOr<proto::ExperimentConfig> LoadExperimentConfig(const std::string& 
     }
     if (where.empty()) where = FieldLocation(config, info, path, p.path);
     if (where.empty()) where = absl::StrCat(path, " (default value)");
-    lines.push_back(absl::StrCat(where, ": ", p.path, " ", p.message));
+    lines.push_back(absl::StrCat(where, ": ", p.path, ": ", p.message));
   }
   if (lines.empty()) return config;
   return absl::InvalidArgumentError(FormatProblems(lines));

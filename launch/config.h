@@ -3,7 +3,7 @@
 //
 // Precedence: field defaults < config file < --set overrides (in order given).
 // Every error is one line naming where the problem is:
-//   "run.textproto:14:5: train.batch_size must be >= 1, got 0"
+//   "run.textproto:14:5: train.batch_size: must be >= 1, got 0"
 //   "--set optimizer.lr=abc: cannot parse 'abc' as float for optimizer.lr"
 // ParseTextProtoFile and SetField work on any message type (sweep and
 // federated configs reuse them).
@@ -69,10 +69,9 @@ std::string FieldLocation(const google::protobuf::Message& msg,
                           const google::protobuf::TextFormat::ParseInfoTree& info,
                           const std::string& file, const std::string& path);
 
-// Names the trainer accepts (validation and help text use the same lists).
+// Names the trainer accepts. Optimizer and schedule names and fields are
+// checked by optim::ValidateOptimizerConfig / ValidateScheduleConfig.
 const std::vector<std::string>& KnownModelNames();
-const std::vector<std::string>& KnownOptimizerNames();
 const std::vector<std::string>& KnownDataNames();
-const std::vector<std::string>& KnownScheduleDecays();
 
 }  // namespace syncline::launch

@@ -138,7 +138,7 @@ TEST(LoadExperimentConfigTest, OverridesWinAndProblemsCarryLocations) {
   auto bad = LoadExperimentConfig(path, {});
   ASSERT_FALSE(bad.ok());
   EXPECT_THAT(bad.status().message(),
-              HasSubstr(path + ":2:3: train.batch_size must be >= 1, got 0"));
+              HasSubstr(path + ":2:3: train.batch_size: must be >= 1, got 0"));
   auto fixed = LoadExperimentConfig(path, {"train.batch_size=32", "train.epochs=4"});
   ASSERT_TRUE(fixed.ok()) << fixed.status();
   EXPECT_EQ(fixed->train().batch_size(), 32);

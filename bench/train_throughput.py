@@ -1,0 +1,133 @@
+#!/usr/bin/python3
+"""Training throughput (samples/s, steady state) of syncline vs PyTorch CPU.
+
+Same run, same machine, same model shapes, batch size, optimizer and thread
+count. syncline is measured by running `build/syncline train` for a fixed
+number of steps and reading the "final" metrics line (mean samples/s after a
+10-step warm-up, training time only); PyTorch by timing the same loop here
+after a warm-up. Each side runs `--repeats` times, interleaved, and the best
+run counts (the machine is shared, so the best is the least disturbed).
+
+Usage: /usr/bin/python3 bench/train_throughput.py [--json OUT] [--steps N] [--threads T]
+"""
+import argparse
+import gzip
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+import torch
+import torch.nn as nn
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+DATA = "/usr/share/datasets/fashion-mnist"
+
+
+def load_fmnist(path):
+    with gzip.open(os.path.join(path, "train-images-idx3-ubyte.gz")) as f:
+        images = np.frombuffer(f.read(), np.uint8, offset=16).reshape(-1, 1, 28, 28)
+    with gzip.open(os.path.join(path, "train-labels-idx1-ubyte.gz")) as f:
+        labels = np.frombuffer(f.read(), np.uint8, offset=8)
+    x = torch.from_numpy(images.astype(np.float32) / 255.0)
+    return (x - 0.2860) / 0.3530, torch.from_numpy(labels.astype(np.int64))
+
+
+def torch_model(name, dropout):
+    """Mirrors core::BuildModel's mlp and cnn (see core/model.h)."""
+    if name == "mlp":
+        return nn.Sequential(nn.Flatten(), nn.Linear(784, 512), nn.ReLU(), nn.Linear(512, 512),
+                             nn.ReLU(), nn.Linear(512, 10))
+    return nn.Sequential(
+        nn.Conv2d(1, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Flatten(), nn.Linear(64 * 7 * 7, 128), nn.ReLU(), nn.Dropout(dropout),
+        nn.Linear(128, 10))
+
+
+def bench_torch(name, x, y, batch, steps, warmup, dropout):
+    torch.manual_seed(1)
+    model = torch_model(name, dropout)
+    opt = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9, nesterov=True,
+                          weight_decay=1e-4)
+    loss_fn = nn.CrossEntropyLoss()
+    perm = torch.randperm(x.shape[0])
+    n_batches = x.shape[0] // batch
+
+    def step(i):
+        idx = perm[(i % n_batches) * batch:(i % n_batches + 1) * batch]
+        xb, yb = x[idx], y[idx]
+        opt.zero_grad(set_to_none=False)
+        loss = loss_fn(model(xb), yb)
+        loss.backward()
+        opt.step()
+        return loss
+
+    for i in range(warmup):
+        step(i)
+    start = time.perf_counter()
+    for i in range(warmup, warmup + steps):
+        step(i)
+    return steps * batch / (time.perf_counter() - start)
+
+
+def bench_syncline(name, batch, steps, threads, binary, dropout):
+    config = os.path.join(ROOT, "configs", f"fmnist_{name}.textproto")
+    with tempfile.TemporaryDirectory() as tmp:
+        metrics = os.path.join(tmp, "m.jsonl")
+        cmd = [binary, "train", "--config", config, "--metrics", metrics,
+               "--set", f"train.batch_size={batch}", "--set", f"train.threads={threads}",
+               "--set", f"train.max_steps={steps + 10}", "--set", "data.test_limit=1000",
+               "--set", "logging.progress=off", "--set", f"model.dropout={dropout}"]
+        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+        with open(metrics) as f:
+            final = [json.loads(line) for line in f if '"kind":"final"' in line][-1]
+    return final["samples_per_sec"]
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--json", default=os.path.join(ROOT, "build", "bench", "train_throughput.json"))
+    ap.add_argument("--binary", default=os.path.join(ROOT, "build", "syncline"))
+    ap.add_argument("--batch", type=int, default=128)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--steps", type=int, default=0, help="timed steps (default: mlp 300, cnn 100)")
+    ap.add_argument("--repeats", type=int, default=2)
+    ap.add_argument("--models", default="mlp,cnn")
+    args = ap.parse_args()
+
+    torch.set_num_threads(args.threads)
+    torch.set_num_interop_threads(1)
+    x, y = load_fmnist(DATA)
+    rows = []
+    for name in args.models.split(","):
+        steps = args.steps or (300 if name == "mlp" else 100)
+        dropout = 0.25 if name == "cnn" else 0.0
+        ours, theirs = [], []
+        for _ in range(args.repeats):
+            ours.append(bench_syncline(name, args.batch, steps, args.threads, args.binary, dropout))
+            theirs.append(bench_torch(name, x, y, args.batch, steps, 10, dropout))
+        row = {"model": name, "batch": args.batch, "threads": args.threads, "steps": steps,
+               "syncline_samples_per_sec": max(ours), "torch_samples_per_sec": max(theirs),
+               "ratio": max(ours) / max(theirs), "syncline_runs": ours, "torch_runs": theirs,
+               "torch_version": torch.__version__}
+        rows.append(row)
+        print(f"{name}: syncline {row['syncline_samples_per_sec']:.0f} samples/s, "
+              f"torch {row['torch_samples_per_sec']:.0f} samples/s, "
+              f"ratio {row['ratio']:.2f}x", file=sys.stderr, flush=True)
+
+    print(f"\n{'model':6} {'batch':>5} {'thr':>3} {'syncline/s':>11} {'torch/s':>9} {'ratio':>6}")
+    for r in rows:
+        print(f"{r['model']:6} {r['batch']:5d} {r['threads']:3d} {r['syncline_samples_per_sec']:11.0f} "
+              f"{r['torch_samples_per_sec']:9.0f} {r['ratio']:5.2f}x")
+    os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)
+    with open(args.json, "w") as f:
+        json.dump({"benchmark": "train_throughput", "results": rows}, f, indent=1)
+    print(f"wrote {args.json}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,27 @@
+// Runs the real build/syncline binary (path from the SYNCLINE_BINARY compile
+// definition) as a subprocess and captures its exit code and output.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace syncline::testing {
+
+struct BinaryResult {
+  int exit_code = -1;  // -1 when killed by a signal (a crash)
+  int signal = 0;
+  std::string out;
+  std::string err;
+};
+
+// Runs `syncline args...` with output captured to files in `scratch_dir`.
+// Arguments must not contain single quotes.
+BinaryResult RunSyncline(const std::vector<std::string>& args, const std::string& scratch_dir);
+
+// Lines of a text file.
+std::vector<std::string> ReadLines(const std::string& path);
+// Whole file.
+std::string ReadFile(const std::string& path);
+void WriteFile(const std::string& path, const std::string& text);
+
+}  // namespace syncline::testing

@@ -14,6 +14,7 @@
 
 #include "comm/options.h"
 #include "comm/work.h"
+#include "comm/serial_executor.h"
 
 namespace syncline::comm {
 
@@ -41,6 +42,11 @@ class Backend {
   virtual std::unique_ptr<Work> ReduceScatter(const float* in, float* out, int64_t count,
                                               const ReduceScatterOptions& options) = 0;
   virtual std::unique_ptr<Work> Barrier(const BarrierOptions& options) = 0;
+
+  // The underlying library's own blocking allreduce-sum (MPI_Allreduce for
+  // mpi), used only by `syncline bench allreduce` as the peer to compare
+  // against in the same run. Backends without such a peer return Unimplemented.
+  virtual std::unique_ptr<Work> ReferenceAllreduce(float* data, int64_t count);
 };
 
 }  // namespace syncline::comm

@@ -1,5 +1,6 @@
 #include "launch/subcommands.h"
 
+#include "launch/bench_allreduce.h"
 #include "launch/sweep.h"
 
 namespace syncline::launch {
@@ -10,6 +11,9 @@ const std::vector<Subcommand>& Subcommands() {
       {"train", "train a model from a config (--config F [--set p=v] [--metrics F] [--resume C])",
        RunTrain},
       {"eval", "test accuracy of a checkpoint (--config F --checkpoint C)", RunEval},
+      {"bench", "benchmarks: `bench allreduce` (bus bandwidth vs raw MPI)", BenchCommand},
+      {"fed-server", "federated round server (gRPC)", RunFedServer},
+      {"fed-client", "federated client daemon", RunFedClient},
       {"sweep", "run a grid of experiments; results table and plots", SweepCommand},
   };
   return table;

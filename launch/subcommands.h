@@ -18,6 +18,8 @@ struct Subcommand {
 // Subcommand entry points, one per launch/<name>.cc.
 int RunTrain(const Args& args);  // launch/train.cc
 int RunEval(const Args& args);   // launch/eval.cc
+int RunFedServer(const Args& args);  // launch/fed_server.cc
+int RunFedClient(const Args& args);  // launch/fed_client.cc
 
 // The table of subcommands, in the order `syncline --help` lists them.
 const std::vector<Subcommand>& Subcommands();

@@ -70,3 +70,25 @@ proto::StateProto ExtractPrefix(const proto::StateProto& from, const std::string
 }
 
 }  // namespace syncline::optim
+
+namespace syncline::optim {
+
+void PutBuffers(const std::string& prefix, const std::vector<core::Parameter>& params,
+                const std::vector<core::Tensor>& buffers, proto::StateProto* state) {
+  for (size_t i = 0; i < buffers.size(); ++i) {
+    PutTensor(prefix + "/" + params[i].name, buffers[i], state);
+  }
+}
+
+absl::Status GetBuffers(const proto::StateProto& state, const std::string& prefix,
+                        const std::vector<core::Parameter>& params,
+                        std::vector<core::Tensor>* buffers) {
+  for (size_t i = 0; i < buffers->size(); ++i) {
+    if (absl::Status s = GetTensor(state, prefix + "/" + params[i].name, &(*buffers)[i]); !s.ok()) {
+      return s;
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace syncline::optim

@@ -9,6 +9,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "core/module.h"
 #include "core/tensor.h"
 #include "syncline/checkpoint.pb.h"
 
@@ -26,5 +27,16 @@ void MergeWithPrefix(const proto::StateProto& from, const std::string& prefix,
                      proto::StateProto* to);
 // The entries of `from` whose names start with `prefix`, with the prefix removed.
 proto::StateProto ExtractPrefix(const proto::StateProto& from, const std::string& prefix);
+
+}  // namespace syncline::optim
+
+namespace syncline::optim {
+
+// Per-parameter buffers stored as "<prefix>/<parameter name>".
+void PutBuffers(const std::string& prefix, const std::vector<core::Parameter>& params,
+                const std::vector<core::Tensor>& buffers, proto::StateProto* state);
+absl::Status GetBuffers(const proto::StateProto& state, const std::string& prefix,
+                        const std::vector<core::Parameter>& params,
+                        std::vector<core::Tensor>* buffers);
 
 }  // namespace syncline::optim

@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Federated experiments of docs/federated.md: launches one fed-server and its
+# fed-clients per run on loopback, then tabulates the JSON-lines metrics.
+# Usage: scripts/fed-experiments.sh [fedhyper|fal|all] [OUT_DIR]
+# Environment: ROUNDS (30), FAL_ROUNDS (15), TRAIN_LIMIT (20000), TEST_LIMIT (2000),
+#   CLIENTS (20), TARGET (0.70, the fixed accuracy for "rounds to target").
+set -euo pipefail
+cd "$(dirname "$0")/.."
+which_runs=${1:-all}
+out=${2:-build/fed-experiments}
+mkdir -p "$out"
+bin=build/syncline
+[[ -x $bin ]] || { echo "build first: scripts/build.sh" >&2; exit 1; }
+ROUNDS=${ROUNDS:-30}
+FAL_ROUNDS=${FAL_ROUNDS:-15}
+TRAIN_LIMIT=${TRAIN_LIMIT:-20000}
+TEST_LIMIT=${TEST_LIMIT:-2000}
+CLIENTS=${CLIENTS:-20}
+TARGET=${TARGET:-0.70}
+export OPENBLAS_NUM_THREADS=1
+
+free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+# run NAME [--set overrides...]: one server + CLIENTS clients; metrics in $out/NAME.jsonl.
+run() {
+  local name=$1; shift
+  local port; port=$(free_port)
+  local sets=(--set "server.address=127.0.0.1:$port" --set "federated.num_clients=$CLIENTS"
+              --set "data.train_limit=$TRAIN_LIMIT" --set "data.test_limit=$TEST_LIMIT"
+              --set "checkpoint.dir=$out/ckpt-$name" --set "federated.min_clients=$((CLIENTS / 2))"
+              --set "federated.wait_for_clients=$CLIENTS")
+  for s in "$@"; do sets+=(--set "$s"); done
+  rm -f "$out/$name.jsonl"
+  local start=$SECONDS
+  $bin fed-server --config configs/fed_fmnist.textproto "${sets[@]}" --metrics "$out/$name.jsonl" \
+    2> "$out/$name.server.log" &
+  local server=$!
+  local pids=()
+  for ((k = 0; k < CLIENTS; k++)); do
+    $bin fed-client --config configs/fed_fmnist.textproto --client-id $k "${sets[@]}" \
+      2> "$out/$name.client$k.log" &
+    pids+=($!)
+    sleep 0.2
+  done
+  local rc=0
+  wait $server || rc=$?
+  for p in "${pids[@]}"; do wait "$p" || rc=$?; done
+  echo "$name: exit $rc, $((SECONDS - start)) s" >&2
+  return $rc
+}
+
+if [[ $which_runs == fedhyper || $which_runs == all ]]; then
+  for lr in 0.001 0.01 0.1; do
+    for strategy in fedavg fedhyper_g fedhyper_gm fedhyper_sl fedhyper_cl; do
+      run "${strategy}_lr$lr" "federated.strategy=$strategy" "federated.local_lr=$lr" \
+        "federated.rounds=$ROUNDS" "federated.weighting=uniform" ${FEDHYPER_SETS:-}
+    done
+  done
+fi
+if [[ $which_runs == fal || $which_runs == all ]]; then
+  # Both runs are evaluated with PGD-20 (random start) at eps 0.1; only FAL trains on PGD examples.
+  for mode in fedavg fal; do
+    run "robust_$mode" "federated.fal=$([[ $mode == fal ]] && echo true || echo false)" \
+      "federated.fal_eval_epsilon=0.1" "federated.rounds=$FAL_ROUNDS" "federated.local_lr=0.05" \
+      "federated.fal_epsilon=0.1" "federated.fal_train_steps=${FAL_STEPS:-10}" \
+      "federated.fal_train_step_size=${FAL_STEP_SIZE:-0.02}" ${FAL_SETS:-}
+  done
+fi
+/usr/bin/python3 scripts/fed_table.py "$out" "$TARGET"

@@ -2,12 +2,13 @@
 # Optimizer experiments on Fashion-MNIST (docs/optimizers.md), single process.
 #   bench/optimizers.sh large_batch   # (a) SGD/AdamW/LAMB/LARS at global batch 256 and 8192
 #   bench/optimizers.sh second_order  # (b) SGD, LAMB, MKOR(SGD), MKOR(LAMB), MKOR-H
-# Env: EPOCHS (default 3), MODEL (mlp), THREADS (2), OUT (bench/results/optimizers).
+# Env: EPOCHS (default 3), MODEL (mlp), THREADS (2), BATCH (second_order, 1024), EXTRA
+# (more path=value overrides, e.g. "data.train_limit=12000"), BIN, OUT (bench/results/optimizers).
 # Every run uses the same seed, so the data order and initial weights are identical.
 # Writes one metrics JSON-lines file per run and prints a table (bench/optimizers_table.py).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-BIN=build/syncline
+BIN=${BIN:-build/syncline}
 EXP=${1:?usage: bench/optimizers.sh large_batch|second_order}
 EPOCHS=${EPOCHS:-3}
 MODEL=${MODEL:-mlp}
@@ -24,7 +25,7 @@ run() {  # run NAME SET...
   "$BIN" train --config "$CONFIG" --metrics "$OUT/$name.jsonl" \
     --set train.epochs="$EPOCHS" --set train.threads="$THREADS" --set logging.progress=off \
     --set train.log_every=5 --set schedule.decay=polynomial --set schedule.warmup_steps=0 \
-    "${sets[@]}" > "$OUT/$name.log" 2>&1 || echo "run $name FAILED (see $OUT/$name.log)" >&2
+    "${sets[@]}" ${EXTRA:+$(for e in $EXTRA; do printf -- "--set %s " "$e"; done)} > "$OUT/$name.log" 2>&1 || echo "run $name FAILED (see $OUT/$name.log)" >&2
 }
 
 case "$EXP" in

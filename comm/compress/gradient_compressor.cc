@@ -66,7 +66,9 @@ absl::Status GradientCompressor::ReduceDense(const std::vector<core::Tensor*>& g
   }
   AllreduceOptions options;
   options.tag = "uncompressed gradients";
+  const int64_t sent_before = comm_->bytes_sent();
   absl::Status status = comm_->Allreduce(buffer.data(), total, options);
+  bytes_sent_ += comm_->bytes_sent() - sent_before;
   if (!status.ok()) return status;
   const float inv_world = 1.0f / static_cast<float>(comm_->size());
   offset = 0;
@@ -84,68 +86,94 @@ absl::Status GradientCompressor::ReduceDense(const std::vector<core::Tensor*>& g
 absl::Status GradientCompressor::Reduce(int64_t step, const std::vector<core::Tensor*>& grads,
                                         bool reduce_dense) {
   SYNCLINE_CHECK_EQ(grads.size(), tensors_.size());
-  const int64_t sent_before = comm_->bytes_sent();
-  absl::Status status = absl::OkStatus();
-  if (!active_ || step < config_.start_step()) {
+  absl::Status status = BeginStep(step);
+  if (status.ok() && !compressing()) {
     // Warm-up (or no compression): everything through plain allreduce.
     status = ReduceDense(grads, /*include_compressible=*/true, reduce_dense);
+  } else if (status.ok()) {
+    std::vector<int> ids;
+    std::vector<float*> data;
+    for (const Layer& l : layers_) {
+      ids.push_back(l.tensor);
+      data.push_back(grads[l.tensor]->data());
+    }
+    status = ReduceCompressed(ids, data);
+    if (status.ok()) status = ReduceDense(grads, /*include_compressible=*/false, reduce_dense);
+  }
+  return status;
+}
+
+absl::Status GradientCompressor::BeginStep(int64_t step) {
+  step_ = step;
+  next_step_ = step + 1;
+  if (!compressing()) return absl::OkStatus();
+  ++compressed_steps_;
+  const int64_t period = config_.lgreco_adjust_every();
+  if (config_.lgreco() && step > config_.start_step() &&
+      (step - config_.start_step()) % period == 0) {
+    const int64_t sent_before = comm_->bytes_sent();
+    absl::Status status = Adjust(step);
     bytes_sent_ += comm_->bytes_sent() - sent_before;
     return status;
   }
-  for (Layer& l : layers_) {  // residual <- M = G + e
-    const core::Tensor& g = *grads[l.tensor];
-    SYNCLINE_CHECK_EQ(g.numel(), l.residual.numel()) << l.name;
+  return absl::OkStatus();
+}
+
+absl::Status GradientCompressor::ReduceCompressed(const std::vector<int>& tensors,
+                                                  const std::vector<float*>& data) {
+  SYNCLINE_CHECK(compressing());
+  SYNCLINE_CHECK_EQ(tensors.size(), data.size());
+  if (tensors.empty()) return absl::OkStatus();
+  const int64_t sent_before = comm_->bytes_sent();
+  std::vector<int> ids;
+  for (size_t i = 0; i < tensors.size(); ++i) {  // residual <- M = G + e
+    SYNCLINE_CHECK_GE(slot_[tensors[i]], 0) << tensors_[tensors[i]].name;
+    Layer& l = layers_[slot_[tensors[i]]];
+    ids.push_back(slot_[tensors[i]]);
     float* e = l.residual.data();
-    for (int64_t k = 0; k < g.numel(); ++k) e[k] += g[k];
+    for (int64_t k = 0; k < l.residual.numel(); ++k) e[k] += data[i][k];
   }
   const int64_t period = config_.lgreco_adjust_every();
-  const int64_t phase = (step - config_.start_step()) % period;
+  const int64_t phase = (step_ - config_.start_step()) % period;
   const bool in_window = config_.lgreco() && comm_->rank() == 0 &&
                          phase >= period - config_.lgreco_window();
   const bool global_source = config_.lgreco_error_source() == "global";
   std::vector<const float*> values;
   if (in_window && !global_source) {
-    for (const Layer& l : layers_) values.push_back(l.residual.data());
-    Accumulate(values);
-  }
-  if (config_.lgreco() && step > config_.start_step() && phase == 0) {
-    status = Adjust(step);
-    if (!status.ok()) return status;
+    for (int id : ids) values.push_back(layers_[id].residual.data());
+    Accumulate(ids, values);
   }
   std::vector<LayerStep> batch;
-  for (size_t i = 0; i < layers_.size(); ++i) {
-    Layer& l = layers_[i];
-    batch.push_back({static_cast<int>(i), l.rows, l.cols, setting(static_cast<int>(i)),
-                     l.residual.data(), grads[l.tensor]->data()});
+  for (size_t i = 0; i < ids.size(); ++i) {
+    Layer& l = layers_[ids[i]];
+    batch.push_back({ids[i], l.rows, l.cols, setting(ids[i]), l.residual.data(), data[i]});
     dense_bytes_ += 4 * l.rows * l.cols;
   }
-  if (!batch.empty()) status = family_->Reduce(step, batch, *comm_);
+  absl::Status status = family_->Reduce(step_, batch, *comm_);
+  bytes_sent_ += comm_->bytes_sent() - sent_before;
   if (!status.ok()) return status;
   if (!config_.error_feedback()) {
-    for (Layer& l : layers_) l.residual.Zero();
+    for (int id : ids) layers_[id].residual.Zero();
   }
   if (in_window && global_source) {
-    values.clear();
-    for (const Layer& l : layers_) values.push_back(grads[l.tensor]->data());
-    Accumulate(values);
+    values.assign(data.begin(), data.end());
+    Accumulate(ids, values);
   }
-  ++compressed_steps_;
-  status = ReduceDense(grads, /*include_compressible=*/false, reduce_dense);
-  bytes_sent_ += comm_->bytes_sent() - sent_before;
-  return status;
+  return absl::OkStatus();
 }
 
-void GradientCompressor::Accumulate(const std::vector<const float*>& values) {
-  for (size_t i = 0; i < layers_.size(); ++i) {  // a non-finite step is not accumulated
-    const int64_t n = layers_[i].rows * layers_[i].cols;
+void GradientCompressor::Accumulate(const std::vector<int>& ids,
+                                    const std::vector<const float*>& values) {
+  for (size_t i = 0; i < ids.size(); ++i) {  // a non-finite step is not accumulated
+    const int64_t n = layers_[ids[i]].rows * layers_[ids[i]].cols;
     for (int64_t k = 0; k < n; ++k) {
       if (!std::isfinite(values[i][k])) return;
     }
   }
   const float scale =
       static_cast<float>(config_.lgreco_accum_scale() / config_.lgreco_window());
-  for (size_t i = 0; i < layers_.size(); ++i) {
-    Layer& l = layers_[i];
+  for (size_t i = 0; i < ids.size(); ++i) {
+    Layer& l = layers_[ids[i]];
     if (l.accum.empty()) l.accum = core::Tensor({l.rows, l.cols});
     float* a = l.accum.data();
     for (int64_t k = 0; k < l.accum.numel(); ++k) a[k] += scale * values[i][k];

@@ -56,10 +56,27 @@ class GradientCompressor {
   // Whether tensor i is reduced by the compressor (callers may bucket the rest).
   bool IsCompressed(int tensor) const { return slot_[tensor] >= 0; }
 
-  // Averages grads (same order as the specs) across ranks in place.
-  // reduce_dense=false leaves uncompressed tensors to the caller.
+  // Averages grads (same order as the specs) across ranks in place:
+  // BeginStep(step), then the compressed tensors, then one fused allreduce of
+  // the rest (reduce_dense=false leaves those to the caller).
   absl::Status Reduce(int64_t step, const std::vector<core::Tensor*>& grads,
                       bool reduce_dense = true);
+
+  // The pieces of Reduce, for a caller that reduces tensors in groups
+  // (DataParallel buckets). BeginStep runs L-GreCo's solve and broadcast when
+  // due; call it once per step on every rank before any group.
+  absl::Status BeginStep(int64_t step);
+  // True when this step compresses (active and past the warm-up); otherwise
+  // the caller averages every tensor plainly.
+  bool compressing() const { return active_ && step_ >= config_.start_step(); }
+  // Reduces a group of compressed tensors of the current step in place
+  // (tensors[i] must satisfy IsCompressed; data[i] its gradient).
+  absl::Status ReduceCompressed(const std::vector<int>& tensors, const std::vector<float*>& data);
+  // The step BeginStep was last called with, and the counter a bucket
+  // reducer uses to number steps itself (saved in the state).
+  int64_t step() const { return step_; }
+  int64_t next_step() const { return next_step_; }
+  void set_next_step(int64_t step) { next_step_ = step; }
 
   // Bytes this object put on the wire (all its collectives), cumulative, and
   // what plain fp32 allreduces of the same tensors would have counted.
@@ -97,7 +114,7 @@ class GradientCompressor {
                      Communicator* comm);
   absl::Status ReduceDense(const std::vector<core::Tensor*>& grads, bool include_compressible,
                            bool include_dense);
-  void Accumulate(const std::vector<const float*>& values);
+  void Accumulate(const std::vector<int>& layers, const std::vector<const float*>& values);
   absl::Status Adjust(int64_t step);
   std::vector<std::string> LayerNames() const;
 
@@ -111,6 +128,8 @@ class GradientCompressor {
   int64_t bytes_sent_ = 0;
   int64_t dense_bytes_ = 0;
   int64_t compressed_steps_ = 0;
+  int64_t step_ = -1;
+  int64_t next_step_ = 0;
   std::vector<SettingChange> changes_;
 };
 

@@ -35,6 +35,7 @@ absl::Status GetTensor(const proto::TensorProto& in, const core::Shape& shape, c
 void GradientCompressor::SaveState(proto::StateProto* state) const {
   (*state->mutable_strings())["method"] = config_.method();
   (*state->mutable_scalars())["compressed_steps"] = static_cast<double>(compressed_steps_);
+  (*state->mutable_scalars())["next_step"] = static_cast<double>(next_step_);
   for (const Layer& l : layers_) {
     (*state->mutable_scalars())[absl::StrCat("setting/", l.name)] = l.candidates[l.choice];
     PutTensor(absl::StrCat("residual/", l.name), l.residual, state);
@@ -53,6 +54,9 @@ absl::Status GradientCompressor::LoadState(const proto::StateProto& state) {
   }
   if (auto it = state.scalars().find("compressed_steps"); it != state.scalars().end()) {
     compressed_steps_ = static_cast<int64_t>(it->second);
+  }
+  if (auto it = state.scalars().find("next_step"); it != state.scalars().end()) {
+    next_step_ = static_cast<int64_t>(it->second);
   }
   for (Layer& l : layers_) {
     auto it = state.scalars().find(absl::StrCat("setting/", l.name));

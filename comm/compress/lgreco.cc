@@ -10,10 +10,6 @@
 namespace syncline::comm::compress {
 namespace {
 
-absl::Status Bad(const char* field, const std::string& why) {
-  return absl::InvalidArgumentError(absl::StrCat("compression.", field, ": ", why));
-}
-
 bool ValidBits(int bits) { return (bits >= 1 && bits <= 16) || bits == 32; }
 
 void SortUnique(std::vector<double>* v) {
@@ -25,10 +21,10 @@ void SortUnique(std::vector<double>* v) {
 
 }  // namespace
 
-absl::Status ValidateCompressionConfig(const proto::CompressionConfig& c) {
-  std::vector<std::string> problems;
+std::vector<CompressionProblem> FindCompressionProblems(const proto::CompressionConfig& c) {
+  std::vector<CompressionProblem> problems;
   auto check = [&](bool ok, const char* field, const std::string& why) {
-    if (!ok) problems.push_back(std::string(Bad(field, why).message()));
+    if (!ok) problems.push_back({field, why});
   };
   const std::string& m = c.method();
   check(m == "none" || m == "fp16" || m == "powersgd" || m == "topk" || m == "qsgd", "method",
@@ -44,7 +40,8 @@ absl::Status ValidateCompressionConfig(const proto::CompressionConfig& c) {
   check(c.qsgd_bucket_size() >= 1, "qsgd_bucket_size", "must be >= 1");
   check(c.min_compression_rate() >= 0.0, "min_compression_rate", "must be >= 0");
   check(c.lgreco_adjust_every() >= 1, "lgreco_adjust_every", "must be >= 1");
-  check(c.lgreco_window() >= 1, "lgreco_window", "must be >= 1");
+  check(c.lgreco_window() >= 1 && c.lgreco_window() < c.lgreco_adjust_every(), "lgreco_window",
+        "must be >= 1 and < lgreco_adjust_every");
   check(c.lgreco_accum_scale() > 0.0, "lgreco_accum_scale", "must be > 0");
   check(c.lgreco_alpha() > 0.0, "lgreco_alpha", "must be > 0");
   check(c.lgreco_rank_min_factor() > 0.0 &&
@@ -67,8 +64,16 @@ absl::Status ValidateCompressionConfig(const proto::CompressionConfig& c) {
         "lgreco_error_source", "must be \"local_rank0\" or \"global\"");
   check(c.lgreco_rounding() == "fixed" || c.lgreco_rounding() == "reference", "lgreco_rounding",
         "must be \"fixed\" or \"reference\"");
-  if (problems.empty()) return absl::OkStatus();
-  return absl::InvalidArgumentError(absl::StrJoin(problems, "; "));
+  return problems;
+}
+
+absl::Status ValidateCompressionConfig(const proto::CompressionConfig& config) {
+  std::vector<std::string> lines;
+  for (const CompressionProblem& p : FindCompressionProblems(config)) {
+    lines.push_back(absl::StrCat("compression.", p.field, ": ", p.message));
+  }
+  if (lines.empty()) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrJoin(lines, "; "));
 }
 
 double BaseSetting(const proto::CompressionConfig& c) {

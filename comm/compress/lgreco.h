@@ -15,7 +15,13 @@
 
 namespace syncline::comm::compress {
 
-// Checks every compression field; the message names the field ("compression.qsgd_bits: ...").
+// One invalid field: path relative to the CompressionConfig ("qsgd_bits").
+struct CompressionProblem {
+  std::string field;
+  std::string message;
+};
+std::vector<CompressionProblem> FindCompressionProblems(const proto::CompressionConfig& config);
+// All problems in one message, each naming its field ("compression.qsgd_bits: ...").
 absl::Status ValidateCompressionConfig(const proto::CompressionConfig& config);
 
 // The base (uniform) setting c* of the configured family.

@@ -129,7 +129,14 @@ absl::StatusOr<float> Trainer::TrainStep() {
   std::vector<int64_t> indices = sampler_->Batch(epoch_, step_in_epoch_);
   float loss = ForwardBackward(indices);
   if (absl::Status s = SyncGradients(); !s.ok()) return s;
+  optimizer_->set_step_loss(loss);  // MKOR-H's switch rule reads it
   if (absl::Status s = OptimizerStep(); !s.ok()) return s;
+  for (const optim::OptimizerEvent& e : optimizer_->TakeEvents()) {
+    if (metrics_ == nullptr || !is_output_rank()) continue;
+    core::JsonLine line("event");
+    line.Add("event", e.name).Add("step", e.step).Add("detail", e.detail).Add("time_s", ElapsedSeconds());
+    if (absl::Status s = metrics_->Write(line); !s.ok()) return s;
+  }
   double seconds = std::chrono::duration<double>(Clock::now() - begin).count();
   if (absl::Status s = AfterStep(loss, seconds, static_cast<int64_t>(indices.size())); !s.ok()) {
     return s;

@@ -3,12 +3,13 @@
 //   W is stored as a matrix [C_out, C_in*k*k] (row = one output channel's
 //   filter in (c, ki, kj) order, same element order as PyTorch's
 //   [C_out, C_in, k, k]); b [C_out].
-// Forward unfolds the whole batch into one column matrix [C_in*k*k, N*L]
-// (L = Ho*Wo, im2col; sample n owns columns [n*L, (n+1)*L)), kept for
-// Backward, and runs ONE GEMM for the batch (large GEMMs keep OpenBLAS's
-// threads busy; per-sample GEMMs were measured slower). Backward runs one
-// GEMM each for dW and the input gradient (which reuses the column buffer,
-// so exactly one Backward may follow each Forward).
+// The batch is processed in chunks of samples whose column matrix
+// [C_in*k*k, S*L] (L = Ho*Wo, im2col; sample s owns columns [s*L, (s+1)*L))
+// is about 2 MiB, so im2col, GEMM and col2im stay in cache: one GEMM per
+// chunk forward (bias fused by seeding the output), and per chunk in
+// Backward the input is unfolded again (cheaper than keeping a batch-sized
+// column matrix), dW += dy * cols^T and, if wanted, dx = col2im(W^T * dy).
+// Like Linear it keeps a pointer to x (see module.h).
 #pragma once
 
 #include <cstdint>
@@ -35,16 +36,19 @@ class Conv2d : public Module {
   Tensor& bias() { return bias_; }
 
  private:
-  void CollectStats();
   ConvGeometry Geometry() const;
+  int64_t ChunkSamples() const;
+  void UnfoldChunk(int64_t first, int64_t count);
+  void AccumulateStats(int64_t cl);
 
   int64_t cin_, cout_, k_, stride_, pad_;
   bool has_bias_;
   Tensor weight_, bias_, weight_grad_, bias_grad_;
+  const Tensor* x_ = nullptr;
   Shape in_shape_;
   int64_t ho_ = 0, wo_ = 0;
-  Tensor cols_;    // [C_in*k*k, N*L] of the last Forward (Backward: dcols)
-  Tensor buffer_;  // [C_out, N*L]: GEMM output (Forward), gathered dy (Backward)
+  Tensor cols_;    // [C_in*k*k, S*L] chunk columns (Backward: also dcols)
+  Tensor buffer_;  // [C_out, S*L]: chunk GEMM output / gathered dy
   Rank1Stats stats_;
 };
 

@@ -103,6 +103,46 @@ TEST(Conv2dTest, ForwardKnownAnswer) {
   for (int i = 0; i < 9; ++i) EXPECT_FLOAT_EQ(y[i], want[i]) << i;
 }
 
+// A batch big enough to be split into several im2col chunks (~2 MiB of
+// columns each) must give the same outputs and gradients as running every
+// sample alone.
+TEST(Conv2dTest, ChunkedBatchMatchesPerSample) {
+  const int64_t n = 30, cin = 8, side = 16;  // 72 x 256 floats per sample -> 2 chunks of 15
+  Conv2d batched(cin, 4, 3, 1, 1, true, 5), single(cin, 4, 3, 1, 1, true, 5);
+  batched.set_collect_rank1_stats(true);
+  Tensor x({n, cin, side, side}), dy({n, 4, side, side});
+  FillUniform(&x, 40);
+  FillUniform(&dy, 41);
+  Tensor y, dx;
+  batched.ForwardInto(x, &y);
+  batched.BackwardInto(dy, &dx);
+  const int64_t in_numel = cin * side * side, out_numel = 4 * side * side;
+  Tensor dw_sum({4, cin * 9});
+  for (int64_t s = 0; s < n; ++s) {
+    Tensor xs({1, cin, side, side}, std::vector<float>(x.data() + s * in_numel, x.data() + (s + 1) * in_numel));
+    Tensor ds({1, 4, side, side}, std::vector<float>(dy.data() + s * out_numel, dy.data() + (s + 1) * out_numel));
+    Tensor ys = single.Forward(xs);
+    Tensor dxs = single.Backward(ds);
+    for (int64_t i = 0; i < out_numel; ++i) ASSERT_NEAR(ys[i], y[s * out_numel + i], 1e-4) << s << " " << i;
+    for (int64_t i = 0; i < in_numel; ++i) ASSERT_NEAR(dxs[i], dx[s * in_numel + i], 1e-4) << s << " " << i;
+  }
+  std::vector<Parameter> pb, ps;
+  batched.AppendParameters("", &pb);
+  single.AppendParameters("", &ps);
+  for (size_t k = 0; k < pb.size(); ++k) {
+    for (int64_t i = 0; i < pb[k].grad->numel(); ++i) {
+      ASSERT_NEAR((*pb[k].grad)[i], (*ps[k].grad)[i], 1e-3 * (1 + std::abs((*ps[k].grad)[i]))) << k << " " << i;
+    }
+  }
+  // Rank-1 statistics over all chunks: g = sum over samples and positions / L.
+  double g0 = 0;
+  for (int64_t s = 0; s < n; ++s) {
+    for (int64_t i = 0; i < side * side; ++i) g0 += dy[s * out_numel + i];
+  }
+  EXPECT_NEAR(batched.rank1_stats()->g[0], g0 / (side * side), 1e-4);
+  EXPECT_EQ(batched.rank1_stats()->a[cin * 9], 1.0f);
+}
+
 TEST(ReluTest, Gradients) {
   ReLU relu;
   ExpectModuleGradients(&relu, AwayFromZero({3, 7}, 14));

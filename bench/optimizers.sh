@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Optimizer experiments on Fashion-MNIST (docs/optimizers.md), single process.
+#   bench/optimizers.sh large_batch   # (a) SGD/AdamW/LAMB/LARS at global batch 256 and 8192
+#   bench/optimizers.sh second_order  # (b) SGD, LAMB, MKOR(SGD), MKOR(LAMB), MKOR-H
+# Env: EPOCHS (default 3), MODEL (mlp), THREADS (2), BATCH (second_order, 1024), EXTRA
+# (more path=value overrides, e.g. "data.train_limit=12000"), BIN, OUT (bench/results/optimizers).
+# Every run uses the same seed, so the data order and initial weights are identical.
+# Writes one metrics JSON-lines file per run and prints a table (bench/optimizers_table.py).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=${BIN:-build/syncline}
+EXP=${1:?usage: bench/optimizers.sh large_batch|second_order}
+EPOCHS=${EPOCHS:-3}
+MODEL=${MODEL:-mlp}
+THREADS=${THREADS:-2}
+OUT=${OUT:-bench/results/optimizers}/$EXP
+mkdir -p "$OUT"
+CONFIG=configs/fmnist_${MODEL}.textproto
+
+run() {  # run NAME SET...
+  local name=$1; shift
+  local sets=()
+  for s in "$@"; do sets+=(--set "$s"); done
+  echo "== $name: $*" >&2
+  "$BIN" train --config "$CONFIG" --metrics "$OUT/$name.jsonl" \
+    --set train.epochs="$EPOCHS" --set train.threads="$THREADS" --set logging.progress=off \
+    --set train.log_every=5 --set schedule.decay=polynomial --set schedule.warmup_steps=0 \
+    "${sets[@]}" ${EXTRA:+$(for e in $EXTRA; do printf -- "--set %s " "$e"; done)} > "$OUT/$name.log" 2>&1 || echo "run $name FAILED (see $OUT/$name.log)" >&2
+}
+
+case "$EXP" in
+  large_batch)
+    # lr is the value at batch 256; lr_scaling=auto is linear for SGD/LARS, sqrt for AdamW/LAMB.
+    # Warm-up: 10% of the steps (linear-epoch warm-up), then linear (power 1) decay to 0.
+    for B in 256 8192; do
+      common=(train.batch_size=$B optimizer.lr_scaling=auto optimizer.lr_reference_batch=256
+              schedule.warmup_fraction=0.1)
+      run sgd_b$B "${common[@]}" optimizer.name=sgd optimizer.lr=0.05 optimizer.momentum=0.9 \
+        optimizer.nesterov=true optimizer.weight_decay=0.0001
+      run adamw_b$B "${common[@]}" optimizer.name=adamw optimizer.lr=0.001 optimizer.nesterov=false \
+        optimizer.weight_decay=0.01
+      run lamb_b$B "${common[@]}" optimizer.name=lamb optimizer.lr=0.01 optimizer.nesterov=false \
+        optimizer.weight_decay=0.01
+      run lars_b$B "${common[@]}" optimizer.name=lars optimizer.lr=1.0 optimizer.momentum=0.9 \
+        optimizer.nesterov=false optimizer.weight_decay=0.0001
+    done
+    ;;
+  second_order)
+    B=${BATCH:-1024}
+    common=(train.batch_size=$B schedule.warmup_steps=10 optimizer.nesterov=false)
+    sgd=(optimizer.lr=0.1 optimizer.momentum=0.9 optimizer.weight_decay=0.0001)
+    lamb=(optimizer.lr=0.01 optimizer.weight_decay=0.01)
+    run sgd "${common[@]}" optimizer.name=sgd "${sgd[@]}"
+    run lamb "${common[@]}" optimizer.name=lamb "${lamb[@]}"
+    run mkor_sgd "${common[@]}" optimizer.name=mkor optimizer.mkor.base=sgd "${sgd[@]}"
+    run mkor_lamb "${common[@]}" optimizer.name=mkor optimizer.mkor.base=lamb "${lamb[@]}"
+    run mkor_h_lamb "${common[@]}" optimizer.name=mkor_h optimizer.mkor.base=lamb "${lamb[@]}" \
+      optimizer.mkor.h.window=20 optimizer.mkor.h.min_steps=40 optimizer.mkor.h.check_every=5
+    ;;
+  *) echo "unknown experiment $EXP" >&2; exit 2 ;;
+esac
+python3 bench/optimizers_table.py "$OUT" ${TARGET:+--target "$TARGET"} | tee "$OUT/table.md"

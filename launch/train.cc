@@ -1,6 +1,8 @@
 // `syncline train`: trains one model from a config (launch/trainer.h).
 #include <cstdio>
 
+#include "comm/backend_registry.h"
+#include "comm/launch_env.h"
 #include "launch/config.h"
 #include "launch/flags.h"
 #include "launch/subcommands.h"
@@ -36,7 +38,18 @@ int RunTrain(const Args& args) {
   }
   absl::StatusOr<proto::ExperimentConfig> config = LoadExperimentConfig(config_path, sets);
   if (!config.ok()) return Fail(config.status());
+  // Rank and world size come from the launcher (mpirun) via the environment;
+  // comm.backend picks the transport (auto: nccl on GPU, mpi under mpirun,
+  // else one local rank).
+  absl::StatusOr<comm::LaunchEnv> env = comm::ReadLaunchEnv();
+  if (!env.ok()) return Fail(env.status());
+  absl::StatusOr<std::unique_ptr<comm::Communicator>> comm =
+      comm::CreateCommunicator(config->comm(), *env);
+  if (!comm.ok()) return Fail(comm.status());
   TrainerOptions options;
+  options.rank = (*comm)->rank();
+  options.world_size = (*comm)->size();
+  options.comm = comm->get();
   options.metrics_path = metrics;
   options.resume_path = resume;
   absl::StatusOr<std::unique_ptr<Trainer>> trainer = Trainer::Create(*config, options);

@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "comm/data_parallel.h"
 #include "core/checkpoint.h"
 #include "core/check.h"
 #include "core/loss.h"
@@ -80,7 +81,25 @@ absl::Status Trainer::Init() {
     if (!path.ok()) return absl::Status(path.status().code(), absl::StrCat("--resume: ", path.status().message()));
     if (absl::Status s = LoadCheckpoint(*path); !s.ok()) return s;
   }
+  if (absl::Status s = StartDataParallel(); !s.ok()) return s;
   return OpenOutputs();
+}
+
+absl::Status Trainer::StartDataParallel() {
+  comm::Communicator* comm = options_.comm;
+  if (comm == nullptr || comm->size() == 1) return absl::OkStatus();
+  comm::DataParallelOptions options;
+  options.bucket_mb = config_.comm().bucket_mb();
+  options.timeout = absl::Seconds(config_.comm().timeout_s());
+  data_parallel_ = std::make_unique<comm::DataParallel>(model_.get(), comm, options);
+  // Same model everywhere (names and shapes checked), rank 0's values.
+  if (absl::Status s = data_parallel_->Start(); !s.ok()) return s;
+  // Rank 0's optimizer state too, fresh or resumed.
+  proto::StateProto state;
+  optimizer_->SaveState(&state);
+  if (absl::Status s = data_parallel_->BroadcastMessage(&state); !s.ok()) return s;
+  if (comm->rank() != 0) return optimizer_->LoadState(state);
+  return absl::OkStatus();
 }
 
 absl::Status Trainer::OpenOutputs() {
@@ -127,6 +146,9 @@ absl::StatusOr<float> Trainer::TrainStep() {
 
 float Trainer::ForwardBackward(const std::vector<int64_t>& indices) {
   model_->ZeroGrad();
+  // Buckets start reducing from the grad-ready hook during Backward; a rank
+  // with an empty share still takes part (FinishStep sends its zeros).
+  if (data_parallel_ != nullptr) data_parallel_->BeginStep();
   if (indices.empty()) return 0.0f;  // a rank's share of a short last batch
   core::GatherBatch(data_.train, indices, &batch_x_, &batch_y_);
   model_->ForwardInto(batch_x_, &logits_);
@@ -143,8 +165,9 @@ float Trainer::ForwardBackward(const std::vector<int64_t>& indices) {
 }
 
 absl::Status Trainer::SyncGradients() {
-  // World size 1 has nothing to reduce; the data-parallel engine replaces this.
-  return absl::OkStatus();
+  // World size 1 has nothing to reduce.
+  if (data_parallel_ == nullptr) return absl::OkStatus();
+  return data_parallel_->FinishStep();
 }
 
 absl::Status Trainer::OptimizerStep() {

@@ -25,6 +25,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "comm/communicator.h"
+#include "comm/data_parallel.h"
 #include "core/data/dataset.h"
 #include "core/data/sampler.h"
 #include "core/metrics.h"
@@ -105,6 +106,9 @@ class Trainer {
   Trainer(const proto::ExperimentConfig& config, TrainerOptions options);
   absl::Status Init();
   absl::Status OpenOutputs();
+  // Verifies the model across ranks and broadcasts rank 0's parameters and
+  // optimizer state (no-op at world size 1).
+  absl::Status StartDataParallel();
   bool Done() const;
   absl::Status AfterStep(float loss, double step_seconds, int64_t batch);
   absl::Status EndEpoch();
@@ -123,6 +127,8 @@ class Trainer {
   std::unique_ptr<core::ShardedSampler> sampler_;
   std::unique_ptr<core::Model> model_;
   std::unique_ptr<optim::Optimizer> optimizer_;
+  // Present when options_.comm has more than one rank.
+  std::unique_ptr<comm::DataParallel> data_parallel_;
   std::unique_ptr<optim::LrSchedule> schedule_;
   std::unique_ptr<core::MetricsWriter> metrics_;
   std::unique_ptr<core::ProgressLine> progress_;

@@ -160,9 +160,19 @@ absl::StatusOr<EvalResult> Trainer::Evaluate() {
   return result;
 }
 
-absl::Status Trainer::ReduceEval(double* /*loss_sum*/, int64_t* /*correct*/, int64_t* /*count*/) {
-  // World size 1: the local sums are the totals. The data-parallel engine
-  // replaces this with an allreduce.
+absl::Status Trainer::ReduceEval(double* loss_sum, int64_t* correct, int64_t* count) {
+  // World size 1: the local sums are the totals.
+  if (options_.comm == nullptr || options_.comm->size() == 1) return absl::OkStatus();
+  // Counts stay exact in fp32 up to 2^24 examples per evaluation.
+  float sums[3] = {static_cast<float>(*loss_sum), static_cast<float>(*correct),
+                   static_cast<float>(*count)};
+  comm::AllreduceOptions o;
+  o.timeout = absl::Seconds(config_.comm().timeout_s());
+  o.tag = "evaluation sums";
+  if (absl::Status s = options_.comm->Allreduce(sums, 3, o); !s.ok()) return s;
+  *loss_sum = sums[0];
+  *correct = static_cast<int64_t>(sums[1]);
+  *count = static_cast<int64_t>(sums[2]);
   return absl::OkStatus();
 }
 

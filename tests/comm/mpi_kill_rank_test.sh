@@ -16,8 +16,11 @@ comm { timeout_s: 20 }
 CONF
 # --enable-recovery: mpirun does not kill the survivors itself, so what they
 # print and how they exit is syncline's own doing.
-"$mpiexec" -np 3 "$@" --enable-recovery "$syncline" train --config "$work/run.textproto" \
-  --metrics "$work/m.jsonl" > "$work/out.txt" 2>&1 &
+# Each rank's exit status is recorded by a wrapper shell (mpirun itself
+# reports 0 in this mode).
+"$mpiexec" -np 3 "$@" --enable-recovery sh -c '"$0" train --config "$1" --metrics "$2"
+  echo "rank $OMPI_COMM_WORLD_RANK exit $?" >> "$3"' \
+  "$syncline" "$work/run.textproto" "$work/m.jsonl" "$work/codes" > "$work/out.txt" 2>&1 &
 mpirun_pid=$!
 # Wait (bounded) until training is under way.
 for _ in $(seq 1 300); do
@@ -44,7 +47,10 @@ wait "$mpirun_pid"; rc=$?
 elapsed=$(( $(date +%s) - start ))
 cat "$work/out.txt"
 echo "mpirun exit code $rc after ${elapsed}s"
-[[ $rc -ne 0 ]] || { echo "FAIL: job exited 0"; exit 1; }
+cat "$work/codes"
+for r in 0 2; do
+  grep -q "^rank $r exit [1-9]" "$work/codes" || { echo "FAIL: rank $r did not exit non-zero"; exit 1; }
+done
 grep -E "rank (0|2):.*lost rank 1" "$work/out.txt" >/dev/null ||
   { echo "FAIL: no survivor named the lost rank 1"; exit 1; }
 echo "PASS"

@@ -122,7 +122,13 @@ TEST_F(SweepLauncherTest, InterruptedSweepResumesWithoutRepeatingWork) {
     for (int i = 0; i < 500 && !std::filesystem::exists(first_done); ++i) {
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));  // run 2 is mid-way
+    // Cancel as soon as run 2 has started writing metrics (it needs ~0.4 s to finish), so
+    // the interruption lands mid-run however loaded the machine is.
+    const std::string second_metrics =
+        RunPaths::For(std::filesystem::absolute(dir_.File("out")).string(), plan.runs[1].id).metrics;
+    for (int i = 0; i < 500 && !std::filesystem::exists(second_metrics); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
     cancel = true;
   });
   auto first = RunSweep(plan, options);

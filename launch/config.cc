@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "comm/compress/lgreco.h"
 #include "optim/factory.h"
 #include "optim/schedule.h"
 
@@ -159,6 +160,9 @@ std::vector<ConfigProblem> FindConfigProblems(const proto::ExperimentConfig& con
   CheckModel(config.model(), &out);
   CheckData(config.data(), &out);
   CheckOptimizer(config.optimizer(), config.schedule(), &out);
+  for (const auto& p : comm::compress::FindCompressionProblems(config.compression())) {
+    out.push_back({"compression." + p.field, p.message});
+  }
   CheckTrain(config.train(), &out);
   CheckOutput(config.checkpoint(), config.logging(), &out);
   return out;

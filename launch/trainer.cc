@@ -98,8 +98,10 @@ absl::Status Trainer::StartDataParallel() {
   proto::StateProto state;
   optimizer_->SaveState(&state);
   if (absl::Status s = data_parallel_->BroadcastMessage(&state); !s.ok()) return s;
-  if (comm->rank() != 0) return optimizer_->LoadState(state);
-  return absl::OkStatus();
+  if (comm->rank() != 0) {
+    if (absl::Status s = optimizer_->LoadState(state); !s.ok()) return s;
+  }
+  return StartCompression(options.timeout);
 }
 
 absl::Status Trainer::OpenOutputs() {

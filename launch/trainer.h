@@ -26,6 +26,7 @@
 #include "absl/status/statusor.h"
 #include "comm/communicator.h"
 #include "comm/data_parallel.h"
+#include "comm/compress/compressed_bucket_reducer.h"
 #include "core/data/dataset.h"
 #include "core/data/sampler.h"
 #include "core/metrics.h"
@@ -109,6 +110,14 @@ class Trainer {
   // Verifies the model across ranks and broadcasts rank 0's parameters and
   // optimizer state (no-op at world size 1).
   absl::Status StartDataParallel();
+  // Gradient compression (launch/trainer_compression.cc): installs the
+  // compressing bucket reducer when compression.method != none and world size > 1.
+  absl::Status StartCompression(absl::Duration timeout);
+  void AddCompressionMetrics(core::JsonLine* line) const;
+  absl::Status LogCompressionChanges();
+  // Collective: every rank contributes its compressor state; rank 0 keeps it for the checkpoint.
+  absl::Status GatherCompressorState();
+  void PrintCompressionSummary() const;
   bool Done() const;
   absl::Status AfterStep(float loss, double step_seconds, int64_t batch);
   absl::Status EndEpoch();
@@ -129,6 +138,11 @@ class Trainer {
   std::unique_ptr<optim::Optimizer> optimizer_;
   // Present when options_.comm has more than one rank.
   std::unique_ptr<comm::DataParallel> data_parallel_;
+  // Owned by data_parallel_; null without compression.
+  comm::compress::CompressedBucketReducer* compression_ = nullptr;
+  proto::StateProto compressor_state_;
+  proto::StateProto resumed_compressor_;
+  bool has_resumed_compressor_ = false;
   std::unique_ptr<optim::LrSchedule> schedule_;
   std::unique_ptr<core::MetricsWriter> metrics_;
   std::unique_ptr<core::ProgressLine> progress_;

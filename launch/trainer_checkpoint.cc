@@ -27,11 +27,13 @@ proto::Checkpoint Trainer::MakeCheckpoint() const {
   (*ckpt.mutable_rng()->mutable_scalars())[kModelRngCounter] =
       static_cast<double>(model_->rng_counter());
   ckpt.set_config_text(config_.DebugString());
+  if (compression_ != nullptr) *ckpt.mutable_compressor() = compressor_state_;
   return ckpt;
 }
 
 absl::Status Trainer::SaveCheckpoint() {
   last_checkpoint_step_ = step_;
+  if (absl::Status s = GatherCompressorState(); !s.ok()) return s;
   if (!is_output_rank()) return absl::OkStatus();
   const std::string& dir = config_.checkpoint().dir();
   const std::string path = core::CheckpointPath(dir, step_);
@@ -60,6 +62,8 @@ absl::Status Trainer::LoadCheckpoint(const std::string& path) {
   if (counter != ckpt.rng().scalars().end()) {
     model_->set_rng_counter(static_cast<uint64_t>(counter->second));
   }
+  has_resumed_compressor_ = ckpt.has_compressor();
+  if (has_resumed_compressor_) resumed_compressor_ = ckpt.compressor();
   step_ = ckpt.step();
   epoch_ = ckpt.epoch();
   step_in_epoch_ = ckpt.step_in_epoch();

@@ -56,6 +56,7 @@ absl::Status Trainer::Run() {
 }
 
 absl::Status Trainer::AfterStep(float loss, double step_seconds, int64_t batch) {
+  if (absl::Status s = LogCompressionChanges(); !s.ok()) return s;
   step_losses_.push_back(loss);
   epoch_loss_sum_ += loss;
   ++epoch_loss_steps_;
@@ -93,6 +94,7 @@ absl::Status Trainer::LogTrain(float loss) {
       .Add("samples_per_sec", rate)
       .Add("time_s", ElapsedSeconds())
       .Add("bytes_sent", bytes_sent());
+  AddCompressionMetrics(&line);
   return metrics_->Write(line);
 }
 
@@ -195,8 +197,10 @@ absl::Status Trainer::Finish() {
         .Add("time_s", ElapsedSeconds())
         .Add("samples_per_sec", rate)
         .Add("bytes_sent", bytes_sent());
+    AddCompressionMetrics(&line);
     if (absl::Status s = metrics_->Write(line); !s.ok()) return s;
   }
+  PrintCompressionSummary();
   PrintLine(absl::StrFormat("done: %d steps in %s, %.0f samples/s (steady state), test_loss %.4f",
                             step_, core::FormatDuration(ElapsedSeconds()), rate, last_eval_.loss));
   PrintLine(absl::StrFormat("test_accuracy: %.4f", last_eval_.accuracy));

@@ -37,8 +37,9 @@ TEST_F(FedBench, FalWithZeroEpsilonEqualsFedAvg) {
   EXPECT_NE(FinalHash(), fedavg);
 }
 
-// Slow local training (many steps) so a kill lands inside round 1.
-const std::vector<std::string> kSlowRounds = {"federated.rounds=3", "federated.local_steps=400",
+// Slow local training (many steps) so a kill lands inside round 1 even on an idle machine
+// (400 steps finished before the SIGKILL arrived there).
+const std::vector<std::string> kSlowRounds = {"federated.rounds=3", "federated.local_steps=3000",
                                               "federated.local_epochs=0"};
 
 TEST_F(FedBench, ClientKilledMidRoundDoesNotStopTheRound) {

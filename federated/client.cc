@@ -47,7 +47,14 @@ absl::StatusOr<std::unique_ptr<FedClient>> FedClient::Create(const proto::Experi
   auto model = BuildFedModel(config, data->data.train);
   if (!model.ok()) return model.status();
   c->model_ = std::move(*model);
+  if (options.group != nullptr) {
+    // Collective: every rank built the same model (names, shapes, values).
+    if (absl::Status s = options.group->Start(c->model_.get()); !s.ok()) {
+      return absl::AbortedError(absl::StrCat("client group start: ", s.message()));
+    }
+  }
   c->max_task_bytes_ = 8 * c->model_->NumParameterElements() * 4 + (int64_t{16} << 20);
+  if (!c->leader()) return c;  // only rank 0 talks to the server
   auto creds = MakeChannelCredentials(config.server());
   if (!creds.ok()) return creds.status();
   grpc::ChannelArguments args;
@@ -58,10 +65,18 @@ absl::StatusOr<std::unique_ptr<FedClient>> FedClient::Create(const proto::Experi
   }
   c->channel_ = grpc::CreateCustomChannel(c->options_.address, *creds, args);
   c->stub_ = proto::Federation::NewStub(c->channel_);
-  std::fprintf(stderr, "[fed-client %d] %ld examples, partition %s, server %s\n", id,
+  std::fprintf(stderr, "[fed-client %d] %ld examples, partition %s, server %s%s\n", id,
                static_cast<long>(c->shard_.size()), c->partition_hash_.c_str(),
-               c->options_.address.c_str());
+               c->options_.address.c_str(),
+               options.group == nullptr
+                   ? ""
+                   : absl::StrCat(", group of ", options.group->size(), " ranks (",
+                                  options.group->backend_name(), ")").c_str());
   return c;
+}
+
+FedClient::~FedClient() {
+  if (options_.group != nullptr) options_.group->Release();
 }
 
 absl::Status FedClient::JoinWithBackoff(const std::atomic<bool>& stop) {
@@ -69,12 +84,13 @@ absl::Status FedClient::JoinWithBackoff(const std::atomic<bool>& stop) {
   absl::Duration backoff = absl::Milliseconds(100);
   int attempt = 0;
   while (!stop.load()) {
+    if (absl::Status s = Relay(GroupCommand::kWait); !s.ok()) return s;
     grpc::ClientContext ctx;
     SetDeadline(&ctx, 5);
     proto::JoinRequest req;
     req.set_client_id(options_.client_id);
     req.set_token(config_.server().token());
-    req.mutable_capabilities()->set_world_size(1);
+    req.mutable_capabilities()->set_world_size(options_.group ? options_.group->size() : 1);
     req.mutable_capabilities()->set_version("syncline 0.1");
     proto::JoinReply reply;
     grpc::Status s = stub_->Join(&ctx, req, &reply);
@@ -111,6 +127,18 @@ absl::Status FedClient::JoinWithBackoff(const std::atomic<bool>& stop) {
 }
 
 absl::Status FedClient::Run(const std::atomic<bool>& stop) {
+  if (!leader()) return RunFollower();
+  absl::Status result = RunLeader(stop);
+  if (options_.group != nullptr) {
+    // Best effort: after a collective failure the group cannot hear it, and
+    // the other ranks find out from their own failing collective instead.
+    (void)Relay(result.ok() ? GroupCommand::kDone : GroupCommand::kAbort,
+                result.ok() ? "" : std::string(result.message()));
+  }
+  return result;
+}
+
+absl::Status FedClient::RunLeader(const std::atomic<bool>& stop) {
   std::atomic<bool> hb_stop{false};
   std::thread heartbeat([&] { HeartbeatLoop(hb_stop); });
   absl::Status result = absl::OkStatus();
@@ -165,6 +193,7 @@ absl::Status FedClient::Step(bool* done) {
     return absl::OkStatus();
   }
   if (task.kind() == proto::Task::WAIT) {
+    if (absl::Status s = Relay(GroupCommand::kWait); !s.ok()) return s;
     absl::SleepFor(absl::Milliseconds(std::min(task.retry_after_ms(), 1000)));
     return absl::OkStatus();
   }
@@ -173,13 +202,8 @@ absl::Status FedClient::Step(bool* done) {
 
 absl::Status FedClient::Train(const proto::Task& task) {
   std::fprintf(stderr, "[fed-client %d] round %d training\n", options_.client_id, task.round());
-  Weights global;
-  if (absl::Status s = FromProtos(task.model(), &global); !s.ok()) return s;
-  if (absl::Status s = ToParameters(global, model_->Parameters()); !s.ok()) {
-    return absl::FailedPreconditionError(absl::StrCat("task model does not fit: ", s.message()));
-  }
-  auto result = TrainLocal(model_.get(), config_.optimizer(), shard_, task, options_.client_id,
-                           range_);
+  if (absl::Status s = Relay(GroupCommand::kTrain, task.SerializeAsString()); !s.ok()) return s;
+  auto result = TrainTask(task);
   if (!result.ok()) return result.status();
   proto::Update update;
   update.set_client_id(options_.client_id);
@@ -206,6 +230,52 @@ absl::Status FedClient::Train(const proto::Task& task) {
   std::fprintf(stderr, "[fed-client %d] round %d update refused: %s\n", options_.client_id,
                task.round(), s.error_message().c_str());
   return absl::OkStatus();
+}
+
+absl::StatusOr<LocalResult> FedClient::TrainTask(const proto::Task& task) {
+  Weights global;
+  if (absl::Status s = FromProtos(task.model(), &global); !s.ok()) return s;
+  if (absl::Status s = ToParameters(global, model_->Parameters()); !s.ok()) {
+    return absl::FailedPreconditionError(absl::StrCat("task model does not fit: ", s.message()));
+  }
+  return TrainLocal(model_.get(), config_.optimizer(), shard_, task, options_.client_id, range_,
+                    options_.group);
+}
+
+absl::Status FedClient::Relay(GroupCommand kind, const std::string& payload) {
+  if (options_.group == nullptr) return absl::OkStatus();
+  absl::Status s = options_.group->Send(kind, payload);
+  if (s.ok()) return s;
+  // Aborted, not Unavailable: a broken group is not a network error to retry.
+  return absl::AbortedError(absl::StrCat("client group: ", s.message()));
+}
+
+// Errors are printed by the caller with this rank's number.
+absl::Status FedClient::RunFollower() {
+  GroupCommand kind;
+  std::string payload;
+  while (true) {
+    if (absl::Status s = options_.group->Receive(&kind, &payload); !s.ok()) {
+      return absl::UnavailableError(
+          absl::StrCat("lost contact with rank 0: ", s.message()));
+    }
+    switch (kind) {
+      case GroupCommand::kWait:
+        break;
+      case GroupCommand::kDone:
+        return absl::OkStatus();
+      case GroupCommand::kAbort:
+        return absl::AbortedError(absl::StrCat("rank 0 stopped: ", payload));
+      case GroupCommand::kTrain: {
+        proto::Task task;
+        if (!task.ParseFromString(payload)) {
+          return absl::InternalError("cannot parse the task from rank 0");
+        }
+        if (auto result = TrainTask(task); !result.ok()) return result.status();
+        break;
+      }
+    }
+  }
 }
 
 void FedClient::HeartbeatLoop(const std::atomic<bool>& stop) {

@@ -1,6 +1,7 @@
 #include "federated/local_train.h"
 
 #include <algorithm>
+#include <functional>
 #include <memory>
 #include <numeric>
 
@@ -36,8 +37,11 @@ void Difference(const std::vector<core::Parameter>& params, const Weights& base,
 
 // Forward + backward of the FAL loss (1 - lambda) CE(x_adv) + lambda CE(x);
 // returns the adversarial-batch loss and adds its correct count.
+// `before_last_backward` runs just before the step's last Backward (where
+// DataParallel's BeginStep goes, so its grad-ready hook sees one backward).
 float LossAndGrad(core::Model* model, const core::Tensor& x_in, const core::Tensor& x_clean,
-                  const std::vector<int32_t>& y, float clean_weight, int64_t* correct) {
+                  const std::vector<int32_t>& y, float clean_weight, int64_t* correct,
+                  const std::function<void()>& before_last_backward) {
   core::Tensor dlogits;
   core::Tensor logits = model->Forward(x_in);
   const float loss = core::SoftmaxCrossEntropy(logits, y, &dlogits);
@@ -49,15 +53,28 @@ float LossAndGrad(core::Model* model, const core::Tensor& x_in, const core::Tens
     core::SoftmaxCrossEntropy(clean_logits, y, &dlogits);
     for (float& v : dlogits.vec()) v *= clean_weight;
   }
+  before_last_backward();
   model->Backward(dlogits);
   return loss;
+}
+
+// This rank's contiguous slice [*lo, *hi) of a batch of n examples.
+void Slice(const ClientGroup* group, int64_t n, int64_t* lo, int64_t* hi) {
+  if (group == nullptr) {
+    *lo = 0;
+    *hi = n;
+    return;
+  }
+  *lo = n * group->rank() / group->size();
+  *hi = n * (group->rank() + 1) / group->size();
 }
 
 }  // namespace
 
 absl::StatusOr<LocalResult> TrainLocal(core::Model* model, const proto::OptimizerConfig& optimizer,
                                        const core::Dataset& shard, const proto::Task& task,
-                                       int client_id, const ValueRange& range) {
+                                       int client_id, const ValueRange& range,
+                                       ClientGroup* group) {
   const proto::RoundConfig& rc = task.config();
   const std::string who = absl::StrCat("client ", client_id, " round ", task.round(), ": ");
   const std::vector<core::Parameter>& params = model->Parameters();
@@ -103,6 +120,9 @@ absl::StatusOr<LocalResult> TrainLocal(core::Model* model, const proto::Optimize
   core::Tensor x;
   std::vector<int32_t> y;
   std::vector<int64_t> idx;
+  const uint64_t example_elems = static_cast<uint64_t>(shard.images.numel() / n);
+  const bool attacked = attack.epsilon != 0 && attack.steps != 0;
+  comm::DataParallel* dp = group ? group->data_parallel() : nullptr;
   double loss_sum = 0;
   int64_t correct = 0, seen = 0;
   model->SetTraining(true);
@@ -112,15 +132,38 @@ absl::StatusOr<LocalResult> TrainLocal(core::Model* model, const proto::Optimize
       Shuffle(&data_rng, &order);
       if (cl) cl->StartEpoch();
     }
-    idx.assign(order.begin() + pos, order.begin() + std::min(n, pos + batch));
-    core::GatherBatch(shard, idx, &x, &y);
-    core::Tensor adv = Pgd(model, x, y, attack, &attack_rng);
-    model->SetTraining(true);
-    model->ZeroGrad();
-    const bool attacked = attack.epsilon != 0 && attack.steps != 0;
-    loss_sum += LossAndGrad(model, attacked ? adv : x, x, y, rc.fal_clean_weight(), &correct) *
-                static_cast<double>(idx.size());
-    seen += static_cast<int64_t>(idx.size());
+    const int64_t batch_n = std::min(n, pos + batch) - pos;
+    int64_t lo = 0, hi = 0;
+    Slice(group, batch_n, &lo, &hi);
+    // The attack's random start for this slice is its part of the batch's draw.
+    SplitMix64 slice_rng = attack_rng;
+    if (attacked && attack.rand_init) {
+      slice_rng.Skip(static_cast<uint64_t>(lo) * example_elems);
+      attack_rng.Skip(static_cast<uint64_t>(batch_n) * example_elems);
+    }
+    const float weight = static_cast<float>(hi - lo) * (group ? group->size() : 1) / batch_n;
+    auto begin_step = [&] {
+      if (dp) dp->BeginStep(weight);
+    };
+    if (hi > lo) {
+      idx.assign(order.begin() + pos + lo, order.begin() + pos + hi);
+      core::GatherBatch(shard, idx, &x, &y);
+      core::Tensor adv = Pgd(model, x, y, attack, &slice_rng);
+      model->SetTraining(true);
+      model->ZeroGrad();
+      loss_sum += LossAndGrad(model, attacked ? adv : x, x, y, rc.fal_clean_weight(), &correct,
+                              begin_step) *
+                  static_cast<double>(idx.size());
+      seen += static_cast<int64_t>(idx.size());
+    } else {  // fewer examples than ranks: this rank contributes zeros
+      model->ZeroGrad();
+      begin_step();
+    }
+    if (dp) {
+      if (absl::Status st = dp->FinishStep(); !st.ok()) {
+        return absl::AbortedError(absl::StrCat(who, "local step ", s, ": ", st.message()));
+      }
+    }
     if (rc.fedprox_mu() > 0) {
       for (size_t i = 0; i < params.size(); ++i) {
         float* g = params[i].grad->data();
@@ -138,6 +181,15 @@ absl::StatusOr<LocalResult> TrainLocal(core::Model* model, const proto::Optimize
       Difference(params, before, &step_delta);
       cl->AfterStep(step_delta);
     }
+  }
+  if (group) {
+    double sums[3] = {loss_sum, static_cast<double>(correct), static_cast<double>(seen)};
+    if (absl::Status st = group->SumDoubles(sums, 3); !st.ok()) {
+      return absl::AbortedError(absl::StrCat(who, st.message()));
+    }
+    loss_sum = sums[0];
+    correct = static_cast<int64_t>(sums[1]);
+    seen = static_cast<int64_t>(sums[2]);
   }
   Difference(params, x_t, &result.delta);
   result.metrics["train_loss"] = loss_sum / std::max<int64_t>(1, seen);

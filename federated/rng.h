@@ -40,6 +40,8 @@ class SplitMix64 {
   // Gamma(shape, 1): Marsaglia-Tsang; shape < 1 via Gamma(shape+1) * U^(1/shape).
   double Gamma(double shape);
   uint64_t state() const { return state_; }
+  // Jumps over the next n outputs (O(1): the state advances by n * GOLDEN).
+  void Skip(uint64_t n) { state_ += n * kGolden; }
 
  private:
   uint64_t state_;

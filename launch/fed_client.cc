@@ -5,6 +5,9 @@
 #include <vector>
 
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "comm/backend_registry.h"
+#include "comm/launch_env.h"
 #include "federated/client.h"
 #include "launch/config.h"
 #include "launch/fed_common.h"
@@ -44,14 +47,39 @@ int RunFedClient(const Args& args) {
     std::fprintf(stderr, "fed-client: %s\n", std::string(config.status().message()).c_str());
     return 1;
   }
+  // Under mpirun (world size > 1) this process is one rank of a client group:
+  // rank 0 talks to the server, the group trains data-parallel.
+  absl::StatusOr<comm::LaunchEnv> env = comm::ReadLaunchEnv();
+  if (!env.ok()) {
+    std::fprintf(stderr, "fed-client: %s\n", std::string(env.status().message()).c_str());
+    return 1;
+  }
+  std::unique_ptr<comm::Communicator> comm;
+  std::unique_ptr<federated::ClientGroup> group;
+  std::string who = absl::StrCat("fed-client ", options.client_id);
+  if (env->world_size > 1) {
+    auto created = comm::CreateCommunicator(config->comm(), *env);
+    if (!created.ok()) {
+      std::fprintf(stderr, "%s rank %d: %s\n", who.c_str(), env->rank,
+                   std::string(created.status().message()).c_str());
+      return 1;
+    }
+    comm = std::move(*created);
+    federated::GroupOptions group_options;
+    group_options.collective_timeout = absl::Seconds(config->comm().timeout_s());
+    group_options.bucket_mb = config->comm().bucket_mb();
+    group = std::make_unique<federated::ClientGroup>(comm.get(), group_options);
+    options.group = group.get();
+    absl::StrAppend(&who, " rank ", comm->rank());
+  }
   InstallStopHandlers();
   auto client = federated::FedClient::Create(*config, options);
   if (!client.ok()) {
-    std::fprintf(stderr, "fed-client: %s\n", std::string(client.status().message()).c_str());
+    std::fprintf(stderr, "%s: %s\n", who.c_str(), std::string(client.status().message()).c_str());
     return 1;
   }
   if (absl::Status s = (*client)->Run(StopRequested()); !s.ok()) {
-    std::fprintf(stderr, "fed-client %d: %s\n", options.client_id, std::string(s.message()).c_str());
+    std::fprintf(stderr, "%s: %s\n", who.c_str(), std::string(s.message()).c_str());
     return 1;
   }
   return 0;

@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "comm/compress/compressed_bucket_reducer.h"
+#include "comm/compress/lgreco.h"
 #include "comm/compress/rank_state.h"
 #include "launch/trainer.h"
 
@@ -14,6 +15,10 @@ absl::Status Trainer::StartCompression(absl::Duration timeout) {
   if (config_.compression().method() == "none" || data_parallel_ == nullptr) {
     return absl::OkStatus();
   }
+  // start_step 0 (auto) becomes a fraction of this run's steps; the resolved
+  // value is what the metrics and checkpoints describe.
+  config_.mutable_compression()->set_start_step(
+      comm::compress::ResolveStartStep(config_.compression(), total_steps_));
   auto reducer = comm::compress::CompressedBucketReducer::Create(
       config_.compression(), model_.get(), options_.comm, timeout);
   if (!reducer.ok()) return reducer.status();

@@ -3,13 +3,14 @@
 # fed-clients per run on loopback, then tabulates the JSON-lines metrics.
 # Usage: scripts/fed-experiments.sh [fedhyper|fal|all] [OUT_DIR]
 # Environment: LRS, STRATEGIES (subsets of the grid), ROUNDS (20), FAL_ROUNDS (15), TRAIN_LIMIT (20000), TEST_LIMIT (2000),
-#   CLIENTS (20), TARGET (0.70, the fixed accuracy for "rounds to target").
+#   CLIENTS (20), TARGET (0.70, the fixed accuracy for "rounds to target"), BIN (build/syncline),
+#   FAL_MODES ("fedavg fal"), FAL_LR (0.05), FAL_SETS / FEDHYPER_SETS (extra --set values).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 which_runs=${1:-all}
 out=${2:-build/fed-experiments}
 mkdir -p "$out"
-bin=build/syncline
+bin=${BIN:-build/syncline}
 [[ -x $bin ]] || { echo "build first: scripts/build.sh" >&2; exit 1; }
 ROUNDS=${ROUNDS:-20}
 FAL_ROUNDS=${FAL_ROUNDS:-15}
@@ -66,9 +67,9 @@ if [[ $which_runs == fedhyper || $which_runs == all ]]; then
 fi
 if [[ $which_runs == fal || $which_runs == all ]]; then
   # Both runs are evaluated with PGD-20 (random start) at eps 0.1; only FAL trains on PGD examples.
-  for mode in fedavg fal; do
+  for mode in ${FAL_MODES:-fedavg fal}; do
     run "robust_$mode" "federated.fal=$([[ $mode == fal ]] && echo true || echo false)" \
-      "federated.fal_eval_epsilon=0.1" "federated.rounds=$FAL_ROUNDS" "federated.local_lr=0.05" \
+      "federated.fal_eval_epsilon=0.1" "federated.rounds=$FAL_ROUNDS" "federated.local_lr=${FAL_LR:-0.05}" \
       "federated.fal_epsilon=0.1" "federated.fal_train_steps=${FAL_STEPS:-10}" \
       "federated.fal_train_step_size=${FAL_STEP_SIZE:-0.02}" ${FAL_SETS:-}
   done

@@ -78,14 +78,14 @@ std::unique_ptr<Work> CompressedBucketReducer::StartPlain(GradBucket* bucket, Co
 
 std::unique_ptr<Work> CompressedBucketReducer::Start(GradBucket* bucket, Communicator& comm) {
   const int64_t sent_before = comm.bytes_sent();
-  dense_bytes_ += 4 * static_cast<int64_t>(bucket->flat.size());
+  compressor_->AddTraffic(0, 4 * static_cast<int64_t>(bucket->flat.size()));
   if (bucket->index == 0) {
     absl::Status status = compressor_->BeginStep(compressor_->next_step());
     if (!status.ok()) return std::make_unique<DoneWork>(status);
   }
   if (!compressor_->compressing()) {
     std::unique_ptr<Work> work = StartPlain(bucket, comm);
-    bytes_sent_ += comm.bytes_sent() - sent_before;
+    compressor_->AddTraffic(comm.bytes_sent() - sent_before, 0);
     return work;
   }
   std::vector<int> ids;
@@ -106,7 +106,7 @@ std::unique_ptr<Work> CompressedBucketReducer::Start(GradBucket* bucket, Communi
   absl::Status status = compressor_->ReduceCompressed(ids, data);
   if (!status.ok()) return std::make_unique<DoneWork>(status);
   if (dense_count == 0) {
-    bytes_sent_ += comm.bytes_sent() - sent_before;
+    compressor_->AddTraffic(comm.bytes_sent() - sent_before, 0);
     return std::make_unique<DoneWork>(absl::OkStatus());
   }
   std::vector<float> packed(dense_count);
@@ -121,7 +121,7 @@ std::unique_ptr<Work> CompressedBucketReducer::Start(GradBucket* bucket, Communi
   o.timeout = timeout_;
   o.tag = absl::StrCat("gradient bucket ", bucket->index, " (uncompressed part)");
   work->set_inner(comm.AllreduceAsync(work->packed(), work->packed_size(), o));
-  bytes_sent_ += comm.bytes_sent() - sent_before;
+  compressor_->AddTraffic(comm.bytes_sent() - sent_before, 0);
   return work;
 }
 

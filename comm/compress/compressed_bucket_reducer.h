@@ -36,10 +36,11 @@ class CompressedBucketReducer : public BucketReducer {
   const GradientCompressor& compressor() const { return *compressor_; }
   // Gradient traffic through this reducer, cumulative: bytes this rank put on
   // the wire, and what plain fp32 allreduces of the same buckets would have counted.
-  int64_t bytes_sent() const { return bytes_sent_; }
-  int64_t dense_bytes() const { return dense_bytes_; }
+  // Kept in the compressor's state, so they continue across a resume.
+  int64_t bytes_sent() const { return compressor_->traffic_sent(); }
+  int64_t dense_bytes() const { return compressor_->traffic_dense(); }
   double compression_ratio() const {
-    return bytes_sent_ > 0 ? static_cast<double>(dense_bytes_) / bytes_sent_ : 1.0;
+    return bytes_sent() > 0 ? static_cast<double>(dense_bytes()) / bytes_sent() : 1.0;
   }
 
  private:
@@ -49,8 +50,6 @@ class CompressedBucketReducer : public BucketReducer {
 
   std::unique_ptr<GradientCompressor> compressor_;
   absl::Duration timeout_;
-  int64_t bytes_sent_ = 0;
-  int64_t dense_bytes_ = 0;
 };
 
 }  // namespace syncline::comm::compress

@@ -14,6 +14,11 @@ absl::StatusOr<std::unique_ptr<GradientCompressor>> GradientCompressor::Create(
     const proto::CompressionConfig& config, std::vector<TensorSpec> tensors, Communicator* comm) {
   absl::Status status = ValidateCompressionConfig(config);
   if (!status.ok()) return status;
+  if (config.method() != "none" && config.start_step() == 0) {
+    return absl::InvalidArgumentError(
+        "compression.start_step: 0 (auto) must be resolved against the run length first "
+        "(ResolveStartStep)");
+  }
   std::unique_ptr<GradientCompressor> gc(new GradientCompressor(config, std::move(tensors), comm));
   if (config.method() != "none") {
     absl::StatusOr<std::unique_ptr<Compressor>> family = CreateCompressor(config);

@@ -82,6 +82,15 @@ class GradientCompressor {
   // what plain fp32 allreduces of the same tensors would have counted.
   int64_t bytes_sent() const { return bytes_sent_; }
   int64_t dense_bytes() const { return dense_bytes_; }
+  // Gradient traffic counted by a bucket reducer that wraps this object
+  // (its plain and compressed buckets together); kept here so that it is
+  // saved in the state and the cumulative metrics survive a resume.
+  void AddTraffic(int64_t sent, int64_t dense) {
+    traffic_sent_ += sent;
+    traffic_dense_ += dense;
+  }
+  int64_t traffic_sent() const { return traffic_sent_; }
+  int64_t traffic_dense() const { return traffic_dense_; }
   // Setting changes since the last call.
   std::vector<SettingChange> TakeSettingChanges();
   // Current settings of the compressible tensors ("fc1.weight=4 ...").
@@ -127,6 +136,8 @@ class GradientCompressor {
   bool active_ = false;
   int64_t bytes_sent_ = 0;
   int64_t dense_bytes_ = 0;
+  int64_t traffic_sent_ = 0;
+  int64_t traffic_dense_ = 0;
   int64_t compressed_steps_ = 0;
   int64_t step_ = -1;
   int64_t next_step_ = 0;

@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -36,6 +37,11 @@ void GradientCompressor::SaveState(proto::StateProto* state) const {
   (*state->mutable_strings())["method"] = config_.method();
   (*state->mutable_scalars())["compressed_steps"] = static_cast<double>(compressed_steps_);
   (*state->mutable_scalars())["next_step"] = static_cast<double>(next_step_);
+  // Byte counters (exact in a double up to 2^53 B).
+  (*state->mutable_scalars())["bytes_sent"] = static_cast<double>(bytes_sent_);
+  (*state->mutable_scalars())["dense_bytes"] = static_cast<double>(dense_bytes_);
+  (*state->mutable_scalars())["traffic_sent"] = static_cast<double>(traffic_sent_);
+  (*state->mutable_scalars())["traffic_dense"] = static_cast<double>(traffic_dense_);
   for (const Layer& l : layers_) {
     (*state->mutable_scalars())[absl::StrCat("setting/", l.name)] = l.candidates[l.choice];
     PutTensor(absl::StrCat("residual/", l.name), l.residual, state);
@@ -57,6 +63,13 @@ absl::Status GradientCompressor::LoadState(const proto::StateProto& state) {
   }
   if (auto it = state.scalars().find("next_step"); it != state.scalars().end()) {
     next_step_ = static_cast<int64_t>(it->second);
+  }
+  for (auto [key, counter] : {std::pair<const char*, int64_t*>{"bytes_sent", &bytes_sent_},
+                              {"dense_bytes", &dense_bytes_},
+                              {"traffic_sent", &traffic_sent_},
+                              {"traffic_dense", &traffic_dense_}}) {
+    auto it = state.scalars().find(key);
+    *counter = it != state.scalars().end() ? static_cast<int64_t>(it->second) : 0;
   }
   for (Layer& l : layers_) {
     auto it = state.scalars().find(absl::StrCat("setting/", l.name));

@@ -32,8 +32,11 @@ std::vector<CompressionProblem> FindCompressionProblems(const proto::Compression
   check(!c.lgreco() || m == "powersgd" || m == "topk" || m == "qsgd", "lgreco",
         absl::StrCat("needs method powersgd, topk or qsgd, not \"", m, "\""));
   const bool stateful = c.error_feedback() || (m == "powersgd" && c.powersgd_warm_start());
-  check(m == "none" || !stateful || c.start_step() >= 2, "start_step",
-        "must be >= 2 when error feedback or warm start is on");
+  check(c.start_step() >= 0, "start_step", "must be >= 0 (0 = auto)");
+  check(m == "none" || !stateful || c.start_step() == 0 || c.start_step() >= 2, "start_step",
+        "must be 0 (auto) or >= 2 when error feedback or warm start is on");
+  check(c.start_fraction() >= 0.0 && c.start_fraction() < 1.0, "start_fraction",
+        "must be in [0, 1)");
   check(c.powersgd_rank() >= 1, "powersgd_rank", "must be >= 1");
   check(c.topk_density() > 0.0 && c.topk_density() <= 1.0, "topk_density", "must be in (0, 1]");
   check(ValidBits(c.qsgd_bits()), "qsgd_bits", "must be 1..16 or 32");
@@ -74,6 +77,13 @@ absl::Status ValidateCompressionConfig(const proto::CompressionConfig& config) {
   }
   if (lines.empty()) return absl::OkStatus();
   return absl::InvalidArgumentError(absl::StrJoin(lines, "; "));
+}
+
+int64_t ResolveStartStep(const proto::CompressionConfig& c, int64_t total_steps) {
+  if (c.start_step() != 0) return c.start_step();
+  const auto auto_steps =
+      static_cast<int64_t>(std::ceil(c.start_fraction() * static_cast<double>(total_steps)));
+  return std::max<int64_t>(2, auto_steps);
 }
 
 double BaseSetting(const proto::CompressionConfig& c) {

@@ -24,6 +24,10 @@ std::vector<CompressionProblem> FindCompressionProblems(const proto::Compression
 // All problems in one message, each naming its field ("compression.qsgd_bits: ...").
 absl::Status ValidateCompressionConfig(const proto::CompressionConfig& config);
 
+// t_start for a run of total_steps optimizer steps: start_step when set,
+// else (auto, 0) max(2, ceil(start_fraction x total_steps)).
+int64_t ResolveStartStep(const proto::CompressionConfig& config, int64_t total_steps);
+
 // The base (uniform) setting c* of the configured family.
 double BaseSetting(const proto::CompressionConfig& config);
 

@@ -68,6 +68,32 @@ TEST(GradientCompressorTest, RejectsBadConfigNamingTheField) {
             std::string::npos);
 }
 
+// start_step 0 (the default) = auto: 5 % of the run, at least 2; the engine
+// itself refuses an unresolved 0.
+TEST(GradientCompressorTest, AutoStartStepIsAFractionOfTheRun) {
+  proto::CompressionConfig c;
+  c.set_method("powersgd");
+  EXPECT_EQ(c.start_step(), 0);
+  EXPECT_TRUE(ValidateCompressionConfig(c).ok());
+  EXPECT_EQ(ResolveStartStep(c, 2000), 100);
+  EXPECT_EQ(ResolveStartStep(c, 2001), 101);
+  EXPECT_EQ(ResolveStartStep(c, 10), 2);
+  c.set_start_fraction(0.25);
+  EXPECT_EQ(ResolveStartStep(c, 468), 117);
+  c.set_start_step(7);
+  EXPECT_EQ(ResolveStartStep(c, 2000), 7);
+  c.set_start_fraction(1.0);
+  EXPECT_NE(ValidateCompressionConfig(c).message().find("compression.start_fraction"),
+            std::string::npos);
+  c.set_start_fraction(0.05);
+  c.set_start_step(0);
+  RunFakeWorld(2, [&](Communicator& comm) {
+    auto gc = GradientCompressor::Create(c, Specs(), &comm);
+    ASSERT_FALSE(gc.ok());
+    EXPECT_NE(gc.status().message().find("compression.start_step"), std::string::npos);
+  });
+}
+
 TEST(GradientCompressorTest, BiasesStayUncompressed) {
   RunFakeWorld(2, [](Communicator& comm) {
     auto gc = GradientCompressor::Create(LgrecoConfig("powersgd"), Specs(), &comm);

@@ -44,7 +44,7 @@ absl::Status Trainer::Run() {
   while (!Done()) {
     absl::StatusOr<float> loss = TrainStep();
     if (!loss.ok()) return loss.status();
-    if (step_in_epoch_ >= steps_per_epoch()) {
+    if (step_in_epoch_ >= sampler_->StepsInEpoch(epoch_)) {
       if (absl::Status s = EndEpoch(); !s.ok()) return s;
     }
     const int every = config_.checkpoint().every_steps();

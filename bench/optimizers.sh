@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Optimizer experiments on Fashion-MNIST (docs/optimizers.md), single process.
+# Optimizer experiments on Fashion-MNIST (docs/optimizers.md).
 #   bench/optimizers.sh large_batch   # (a) SGD/AdamW/LAMB/LARS at global batch 256 and 8192
 #   bench/optimizers.sh second_order  # (b) SGD, LAMB, MKOR(SGD), MKOR(LAMB), MKOR-H
+#   bench/optimizers.sh overhead_4ranks  # (b) MKOR(LAMB) vs LAMB per-step time at 4 ranks
 # Env: EPOCHS (default 3), MODEL (mlp), THREADS (2), BATCH (second_order, 1024), EVAL_EVERY
 # (also evaluate every N steps; 0 = epoch ends only), EXTRA
 # (more path=value overrides, e.g. "data.train_limit=12000"), BIN, OUT (bench/results/optimizers).
-# Every run uses the same seed, so the data order and initial weights are identical.
+# Single process except overhead_4ranks. Every run uses the same seed, so the data order and initial weights are identical.
 # Writes one metrics JSON-lines file per run and prints a table (bench/optimizers_table.py).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -63,6 +64,19 @@ case "$EXP" in
     run mkor_lamb "${common[@]}" optimizer.name=mkor optimizer.mkor.base=lamb "${lamb[@]}"
     run mkor_h_lamb "${common[@]}" optimizer.name=mkor_h optimizer.mkor.base=lamb "${lamb[@]}" \
       optimizer.mkor.h.window=20 optimizer.mkor.h.min_steps=40 optimizer.mkor.h.check_every=5
+    ;;
+  overhead_4ranks)
+    # Per-step cost of MKOR(LAMB) over LAMB at 4 ranks (world batch 1024); timing only, so few steps.
+    for name in lamb mkor_lamb; do
+      opt=lamb; [[ $name == mkor_lamb ]] && opt=mkor
+      mpirun --allow-run-as-root --oversubscribe -np 4 "$BIN" train --config "$CONFIG" \
+        --metrics "$OUT/$name.jsonl" --set train.batch_size=256 --set train.max_steps=60 \
+        --set train.threads=1 --set logging.progress=off --set train.log_every=5 \
+        --set optimizer.name=$opt --set optimizer.mkor.base=lamb --set optimizer.lr=0.01 \
+        --set optimizer.weight_decay=0.01 --set optimizer.nesterov=false \
+        --set schedule.decay=polynomial --set schedule.warmup_steps=10 > "$OUT/$name.log" 2>&1 \
+        || echo "run $name FAILED (see $OUT/$name.log)" >&2
+    done
     ;;
   *) echo "unknown experiment $EXP" >&2; exit 2 ;;
 esac

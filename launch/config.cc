@@ -107,6 +107,7 @@ void CheckTrain(const proto::TrainConfig& t, Problems* out) {
   CheckAtLeast("train.world_batch_size", t.world_batch_size(), 0, out);
   CheckAtLeast("train.log_every", t.log_every(), 1, out);
   CheckAtLeast("train.eval_every_epochs", t.eval_every_epochs(), 1, out);
+  CheckAtLeast("train.eval_every_steps", t.eval_every_steps(), 0, out);
   CheckAtLeast("train.max_steps", t.max_steps(), int64_t{0}, out);
   CheckAtLeast("train.threads", t.threads(), 0, out);
 }

@@ -75,6 +75,8 @@ def worker(rank, args, result_queue):
                                    warm_start=True, random_seed=0)
         ddp.register_comm_hook(state, psgd.batched_powerSGD_hook if args.batched else psgd.powerSGD_hook)
     x, y = load("train")
+    if args.train_limit:
+        x, y = x[:args.train_limit], y[:args.train_limit]
     tx, ty = load("t10k")
     opt = torch.optim.SGD(ddp.parameters(), lr=args.lr, momentum=0.9, nesterov=True,
                           weight_decay=1e-4)
@@ -123,6 +125,7 @@ def main():
     ap.add_argument("--world", type=int, default=4)
     ap.add_argument("--epochs", type=int, default=1)
     ap.add_argument("--max_steps", type=int, default=0)
+    ap.add_argument("--train_limit", type=int, default=0, help="first N training examples (0 = all)")
     ap.add_argument("--batch", type=int, default=64)
     ap.add_argument("--lr", type=float, default=0.05)
     ap.add_argument("--rank", type=int, default=4)

@@ -46,6 +46,35 @@ TEST(PowerSgdTest, T1SvdErrorTable) {
   EXPECT_NEAR(FrobeniusNorm(a.data(), 9), 3.741657, 1e-6);  // e(0)
 }
 
+// Non-square both ways (Gram of either side) and a 512 x 784 matrix with
+// known singular values 1..8 on rotated axes, fast (LAPACK) and exact.
+TEST(PowerSgdTest, SingularValuesOfRectangularMatrices) {
+  const std::vector<float> tall = {0, 3, 2, 0, 0, 0};  // 3 x 2
+  std::vector<double> s = SingularValues(tall.data(), 3, 2);
+  ASSERT_EQ(s.size(), 2u);
+  EXPECT_NEAR(s[0], 3, 1e-9);
+  EXPECT_NEAR(s[1], 2, 1e-9);
+  s = SingularValues(tall.data(), 2, 3);  // the same values read as 2 x 3: [[0,3,2],[0,0,0]]
+  EXPECT_NEAR(s[0], std::sqrt(13.0), 1e-9);
+  EXPECT_NEAR(s[1], 0, 1e-6);
+  // A = sum_i i * u_i v_i^T with u_i, v_i Hadamard-like orthogonal sign vectors / sqrt(n).
+  const int64_t rows = 512, cols = 784;
+  std::vector<float> a(rows * cols, 0.0f);
+  for (int i = 1; i <= 8; ++i) {
+    for (int64_t r = 0; r < rows; ++r) {
+      const float u = (__builtin_popcountll(r & i) % 2 ? -1.0f : 1.0f) / std::sqrt(512.0f);
+      for (int64_t c = 0; c < 512; ++c) {  // v_i lives in the first 512 columns
+        const float v = (__builtin_popcountll(c & (i + 8)) % 2 ? -1.0f : 1.0f) / std::sqrt(512.0f);
+        a[r * cols + c] += static_cast<float>(i) * u * v;
+      }
+    }
+  }
+  s = SingularValues(a.data(), rows, cols);
+  ASSERT_EQ(s.size(), 512u);
+  for (int i = 0; i < 8; ++i) EXPECT_NEAR(s[i], 8 - i, 1e-4) << i;
+  EXPECT_NEAR(s[8], 0, 1e-3);
+}
+
 TEST(PowerSgdTest, T2OneRank) {
   RunFakeWorld(1, [](Communicator& comm) {
     PowerSgdCompressor family(Config());

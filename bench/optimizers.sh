@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Optimizer experiments on Fashion-MNIST (docs/optimizers.md), single process.
+# Optimizer experiments on Fashion-MNIST (docs/optimizers.md).
 #   bench/optimizers.sh large_batch   # (a) SGD/AdamW/LAMB/LARS at global batch 256 and 8192
 #   bench/optimizers.sh second_order  # (b) SGD, LAMB, MKOR(SGD), MKOR(LAMB), MKOR-H
-# Env: EPOCHS (default 3), MODEL (mlp), THREADS (2), BATCH (second_order, 1024), EXTRA
+#   bench/optimizers.sh overhead_4ranks  # (b) MKOR(LAMB) vs LAMB per-step time at 4 ranks
+# Env: EPOCHS (default 3), MODEL (mlp), THREADS (2), BATCH (second_order, 1024), EVAL_EVERY
+# (also evaluate every N steps; 0 = epoch ends only), EXTRA
 # (more path=value overrides, e.g. "data.train_limit=12000"), BIN, OUT (bench/results/optimizers).
-# Every run uses the same seed, so the data order and initial weights are identical.
+# Single process except overhead_4ranks. Every run uses the same seed, so the data order and initial weights are identical.
 # Writes one metrics JSON-lines file per run and prints a table (bench/optimizers_table.py).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,7 +26,7 @@ run() {  # run NAME SET...
   echo "== $name: $*" >&2
   "$BIN" train --config "$CONFIG" --metrics "$OUT/$name.jsonl" \
     --set train.epochs="$EPOCHS" --set train.threads="$THREADS" --set logging.progress=off \
-    --set train.log_every=5 --set schedule.decay=polynomial --set schedule.warmup_steps=0 \
+    --set train.log_every=5 --set train.eval_every_steps="${EVAL_EVERY:-0}" --set schedule.decay=polynomial --set schedule.warmup_steps=0 \
     "${sets[@]}" ${EXTRA:+$(for e in $EXTRA; do printf -- "--set %s " "$e"; done)} > "$OUT/$name.log" 2>&1 || echo "run $name FAILED (see $OUT/$name.log)" >&2
 }
 
@@ -44,6 +46,10 @@ case "$EXP" in
       run lars_b$B "${common[@]}" optimizer.name=lars optimizer.lr=1.0 optimizer.momentum=0.9 \
         optimizer.nesterov=false optimizer.weight_decay=0.0001
     done
+    # SGD's linear rule diverges at 8192; the square-root rule gives it a second chance.
+    run sgd_sqrt_b8192 train.batch_size=8192 optimizer.lr_scaling=sqrt optimizer.lr_reference_batch=256 \
+      schedule.warmup_fraction=0.1 optimizer.name=sgd optimizer.lr=0.05 optimizer.momentum=0.9 \
+      optimizer.nesterov=true optimizer.weight_decay=0.0001
     ;;
   second_order)
     B=${BATCH:-1024}
@@ -53,9 +59,24 @@ case "$EXP" in
     run sgd "${common[@]}" optimizer.name=sgd "${sgd[@]}"
     run lamb "${common[@]}" optimizer.name=lamb "${lamb[@]}"
     run mkor_sgd "${common[@]}" optimizer.name=mkor optimizer.mkor.base=sgd "${sgd[@]}"
+    run mkor_sgd_exact "${common[@]}" optimizer.name=mkor optimizer.mkor.base=sgd "${sgd[@]}" \
+      optimizer.mkor.update_variant=exact_momentum
     run mkor_lamb "${common[@]}" optimizer.name=mkor optimizer.mkor.base=lamb "${lamb[@]}"
     run mkor_h_lamb "${common[@]}" optimizer.name=mkor_h optimizer.mkor.base=lamb "${lamb[@]}" \
       optimizer.mkor.h.window=20 optimizer.mkor.h.min_steps=40 optimizer.mkor.h.check_every=5
+    ;;
+  overhead_4ranks)
+    # Per-step cost of MKOR(LAMB) over LAMB at 4 ranks (world batch 1024); timing only, so few steps.
+    for name in lamb mkor_lamb; do
+      opt=lamb; [[ $name == mkor_lamb ]] && opt=mkor
+      mpirun --allow-run-as-root --oversubscribe -np 4 "$BIN" train --config "$CONFIG" \
+        --metrics "$OUT/$name.jsonl" --set train.batch_size=256 --set train.max_steps=60 \
+        --set train.threads=1 --set logging.progress=off --set train.log_every=5 \
+        --set optimizer.name=$opt --set optimizer.mkor.base=lamb --set optimizer.lr=0.01 \
+        --set optimizer.weight_decay=0.01 --set optimizer.nesterov=false \
+        --set schedule.decay=polynomial --set schedule.warmup_steps=10 > "$OUT/$name.log" 2>&1 \
+        || echo "run $name FAILED (see $OUT/$name.log)" >&2
+    done
     ;;
   *) echo "unknown experiment $EXP" >&2; exit 2 ;;
 esac

@@ -43,14 +43,14 @@ def load_fmnist():
 
 
 def torch_model(name):
-    """Mirrors core::BuildModel's mlp (784-512-512-10) and cnn."""
+    """Mirrors core::BuildModel's mlp (784-512-512-10) and cnn (with the config's dropout)."""
     if name == "mlp":
         return nn.Sequential(nn.Flatten(), nn.Linear(784, 512), nn.ReLU(), nn.Linear(512, 512),
                              nn.ReLU(), nn.Linear(512, 10))
     return nn.Sequential(
         nn.Conv2d(1, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
         nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Flatten(), nn.Linear(64 * 7 * 7, 128), nn.ReLU(), nn.Linear(128, 10))
+        nn.Flatten(), nn.Linear(64 * 7 * 7, 128), nn.ReLU(), nn.Dropout(0.25), nn.Linear(128, 10))
 
 
 def ddp_worker(rank, world, port, args, out):

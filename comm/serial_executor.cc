@@ -13,6 +13,7 @@ constexpr absl::Duration kWaitGrace = absl::Seconds(5);
 
 void PendingWork::Finish(absl::Status status) {
   std::lock_guard<std::mutex> lock(mu_);
+  if (done_) return;
   status_ = std::move(status);
   done_ = true;
   cv_.notify_all();
@@ -52,20 +53,15 @@ SerialExecutor::~SerialExecutor() {
 std::unique_ptr<Work> SerialExecutor::Submit(std::function<absl::Status()> task,
                                              absl::Time deadline) {
   auto work = std::make_shared<PendingWork>(deadline);
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    queue_.push_back([work, task = std::move(task)] { work->Finish(task()); });
-    cv_.notify_all();
-  }
   // The queue keeps the shared state alive; the caller holds a thin wrapper.
-  struct Handle : Work {
-    std::shared_ptr<PendingWork> w;
-    absl::Status Wait() override { return w->Wait(); }
-    bool IsCompleted() override { return w->IsCompleted(); }
-  };
-  auto handle = std::make_unique<Handle>();
-  handle->w = std::move(work);
-  return handle;
+  Post([work, task = std::move(task)] { work->Finish(task()); });
+  return std::make_unique<SharedWork>(std::move(work));
+}
+
+void SerialExecutor::Post(std::function<void()> task) {
+  std::lock_guard<std::mutex> lock(mu_);
+  queue_.push_back(std::move(task));
+  cv_.notify_all();
 }
 
 void SerialExecutor::RunSync(std::function<void()> task) {

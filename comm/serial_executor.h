@@ -21,6 +21,7 @@
 namespace syncline::comm {
 
 // A Work completed by someone else calling Finish(); Wait() blocks for it.
+// The first Finish wins (a watchdog may fail a task that is still running).
 // Wait() itself is bounded: a task that has not finished `grace` after the
 // deadline it was given is reported as DeadlineExceeded (tasks enforce their
 // own deadlines; this is the backstop so Wait never hangs).
@@ -50,6 +51,18 @@ class DoneWork : public Work {
   absl::Status status_;
 };
 
+// The caller's handle on a PendingWork that the executor (or a watchdog)
+// finishes.
+class SharedWork : public Work {
+ public:
+  explicit SharedWork(std::shared_ptr<PendingWork> work) : work_(std::move(work)) {}
+  absl::Status Wait() override { return work_->Wait(); }
+  bool IsCompleted() override { return work_->IsCompleted(); }
+
+ private:
+  std::shared_ptr<PendingWork> work_;
+};
+
 class SerialExecutor {
  public:
   SerialExecutor();
@@ -61,6 +74,8 @@ class SerialExecutor {
   // Queues `task`; the returned Work finishes with its status. `deadline`
   // bounds Wait() (see PendingWork).
   std::unique_ptr<Work> Submit(std::function<absl::Status()> task, absl::Time deadline);
+  // Queues `task`, which reports its own result (e.g. to a PendingWork).
+  void Post(std::function<void()> task);
   // Runs `task` on the executor thread and waits for it without a deadline
   // (for setup/teardown such as MPI_Init that must happen on that thread).
   void RunSync(std::function<void()> task);

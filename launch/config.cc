@@ -105,15 +105,9 @@ void CheckTrain(const proto::TrainConfig& t, Problems* out) {
   CheckAtLeast("train.epochs", t.epochs(), 1, out);
   CheckAtLeast("train.batch_size", t.batch_size(), 1, out);
   CheckAtLeast("train.world_batch_size", t.world_batch_size(), 0, out);
-  if (t.batch_size() >= 1 && t.world_batch_size() > 0 &&
-      t.world_batch_size() % t.batch_size() != 0) {
-    out->push_back({"train.world_batch_size",
-                    absl::StrCat("must be a multiple of train.batch_size (", t.batch_size(),
-                                 ") since it equals batch_size x world size, got ",
-                                 t.world_batch_size())});
-  }
   CheckAtLeast("train.log_every", t.log_every(), 1, out);
   CheckAtLeast("train.eval_every_epochs", t.eval_every_epochs(), 1, out);
+  CheckAtLeast("train.eval_every_steps", t.eval_every_steps(), 0, out);
   CheckAtLeast("train.max_steps", t.max_steps(), int64_t{0}, out);
   CheckAtLeast("train.threads", t.threads(), 0, out);
 }

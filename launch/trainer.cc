@@ -36,11 +36,15 @@ absl::Status Trainer::Init() {
     return absl::InvalidArgumentError(
         absl::StrCat("rank ", options_.rank, " is outside world size ", world));
   }
-  if (train.world_batch_size() > 0 &&
-      int64_t{train.world_batch_size()} != int64_t{train.batch_size()} * world) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "train.world_batch_size (", train.world_batch_size(), ") must equal train.batch_size (",
-        train.batch_size(), ") x world size (", world, ")"));
+  // train.world_batch_size, when set, fixes the global batch at every world
+  // size: the per-rank batch is derived from it (train.batch_size is ignored).
+  if (train.world_batch_size() > 0) {
+    if (train.world_batch_size() % world != 0) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("train.world_batch_size (", train.world_batch_size(),
+                       ") is not divisible by the world size (", world, ")"));
+    }
+    config_.mutable_train()->set_batch_size(train.world_batch_size() / world);
   }
   // Threads are process-wide in OpenBLAS; 0 keeps its default (all cores).
   if (train.threads() > 0) openblas_set_num_threads(train.threads());
@@ -159,7 +163,7 @@ float Trainer::ForwardBackward(const std::vector<int64_t>& indices) {
     // The loss is a mean over this rank's rows; weight it so that averaging
     // gradients over ranks gives the mean over the global batch.
     const float scale = static_cast<float>(indices.size() * options_.world_size) /
-                        static_cast<float>(sampler_->GlobalBatchSize(step_in_epoch_));
+                        static_cast<float>(sampler_->GlobalBatchSize(epoch_, step_in_epoch_));
     for (float& g : dlogits_.vec()) g *= scale;
   }
   model_->BackwardInto(dlogits_, nullptr);

@@ -92,6 +92,7 @@ class Trainer {
   int64_t global_step() const { return step_; }
   int epoch() const { return epoch_; }
   int64_t step_in_epoch() const { return step_in_epoch_; }
+  // Steps of a whole epoch at this world size and batch.
   int64_t steps_per_epoch() const { return sampler_->StepsPerEpoch(); }
   int64_t total_steps() const { return total_steps_; }
   core::Model& model() { return *model_; }

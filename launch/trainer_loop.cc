@@ -44,8 +44,10 @@ absl::Status Trainer::Run() {
   while (!Done()) {
     absl::StatusOr<float> loss = TrainStep();
     if (!loss.ok()) return loss.status();
-    if (step_in_epoch_ >= steps_per_epoch()) {
+    if (step_in_epoch_ >= sampler_->StepsInEpoch(epoch_)) {
       if (absl::Status s = EndEpoch(); !s.ok()) return s;
+    } else if (const int n = config_.train().eval_every_steps(); n > 0 && step_ % n == 0) {
+      if (absl::Status s = EvaluateAndLog(); !s.ok()) return s;
     }
     const int every = config_.checkpoint().every_steps();
     if (every > 0 && step_ % every == 0) {

@@ -1,15 +1,16 @@
 #include "comm/mpi/mpi_backend.h"
 
 #include <mpi.h>
-#include <sched.h>
 #include <signal.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <cerrno>
 #include <climits>
 #include <cstring>
 #include <fstream>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -23,7 +24,6 @@ namespace syncline::comm {
 namespace {
 
 constexpr absl::Duration kLivenessEvery = absl::Milliseconds(200);
-constexpr absl::Duration kSpinFor = absl::Milliseconds(2);
 constexpr int kHostChars = 64;
 
 struct PeerInfo {
@@ -81,33 +81,44 @@ class MpiBackend : public Backend {
 
  private:
   absl::Status InitOnThread();
-  // Queues `task` (run on the MPI thread) unless the backend is broken; a
-  // failing task breaks the backend.
-  std::unique_ptr<Work> Submit(std::function<absl::Status(absl::Time)> task,
-                               absl::Duration timeout);
-  // Waits for `request` by MPI_Test polling until done or `deadline`.
-  absl::Status Poll(MPI_Request* request, absl::Time deadline);
+  // Queues `task` (run on the MPI thread, watched) unless the backend is
+  // broken; a failing task breaks the backend.
+  std::unique_ptr<Work> Submit(std::function<absl::Status()> task, absl::Duration timeout);
+  // Watchdog thread: fails the running task when it passes its deadline or a
+  // peer process on this host has exited.
+  void Watch();
   absl::Status CheckPeersAlive() const;
 
   int rank_ = 0;
   int size_ = 1;
   MPI_Comm comm_ = MPI_COMM_NULL;
   std::vector<PeerInfo> peers_;
+  std::atomic<bool> peers_known_{false};
   std::atomic<bool> broken_{false};
+
+  // The task now inside MPI (null when idle), shared with the watchdog.
+  std::mutex watch_mu_;
+  std::condition_variable watch_cv_;
+  std::shared_ptr<PendingWork> running_;
+  absl::Time running_deadline_;
+  bool stuck_ = false;  // the watchdog gave up on a task still inside MPI
+  bool stop_watch_ = false;
+  std::thread watchdog_;
   std::unique_ptr<SerialExecutor> executor_;
 };
 
 absl::Status MpiBackend::Init() {
-  absl::Status status;
-  executor_->RunSync([&] { status = InitOnThread(); });
-  if (!status.ok()) broken_ = true;
-  return status;
+  watchdog_ = std::thread([this] { Watch(); });
+  return Submit([this] { return InitOnThread(); }, kDefaultTimeout)->Wait();
 }
 
 absl::Status MpiBackend::InitOnThread() {
   int initialized = 0;
   MPI_Initialized(&initialized);
   if (initialized) return absl::FailedPreconditionError("MPI is already initialized");
+  // The MPI thread spins while it waits; let it yield to the compute threads
+  // it shares the cores with (the user's setting wins).
+  setenv("OMPI_MCA_mpi_yield_when_idle", "1", /*overwrite=*/0);
   int provided = 0;
   SYNCLINE_MPI_RETURN_IF_ERROR(MPI_Init_thread(nullptr, nullptr, MPI_THREAD_FUNNELED, &provided));
   SYNCLINE_MPI_RETURN_IF_ERROR(MPI_Comm_dup(MPI_COMM_WORLD, &comm_));
@@ -118,14 +129,28 @@ absl::Status MpiBackend::InitOnThread() {
   PeerInfo mine{};
   gethostname(mine.host, kHostChars - 1);
   mine.pid = getpid();
-  peers_.resize(size_);
-  MPI_Request request;
-  SYNCLINE_MPI_RETURN_IF_ERROR(MPI_Iallgather(&mine, sizeof(mine), MPI_BYTE, peers_.data(),
-                                              sizeof(mine), MPI_BYTE, comm_, &request));
-  return Poll(&request, absl::Now() + kDefaultTimeout);
+  std::vector<PeerInfo> peers(size_);
+  SYNCLINE_MPI_RETURN_IF_ERROR(MPI_Allgather(&mine, sizeof(mine), MPI_BYTE, peers.data(),
+                                             sizeof(mine), MPI_BYTE, comm_));
+  std::lock_guard<std::mutex> lock(watch_mu_);
+  peers_ = std::move(peers);
+  peers_known_ = true;
+  return absl::OkStatus();
 }
 
 MpiBackend::~MpiBackend() {
+  {
+    std::lock_guard<std::mutex> lock(watch_mu_);
+    stop_watch_ = true;
+    watch_cv_.notify_all();
+  }
+  watchdog_.join();
+  if (stuck_) {
+    // The MPI thread is blocked in a collective that can never finish (a peer
+    // is gone); joining it would hang, so it is left to die with the process.
+    (void)executor_.release();
+    return;
+  }
   if (!broken_) {
     executor_->RunSync([this] {
       MPI_Comm_free(&comm_);
@@ -136,6 +161,7 @@ MpiBackend::~MpiBackend() {
 }
 
 absl::Status MpiBackend::CheckPeersAlive() const {
+  if (!peers_known_) return absl::OkStatus();
   for (int r = 0; r < size_; ++r) {
     if (r == rank_ || std::strncmp(peers_[r].host, peers_[rank_].host, kHostChars) != 0) continue;
     if (ProcessGone(peers_[r].pid)) {
@@ -147,46 +173,55 @@ absl::Status MpiBackend::CheckPeersAlive() const {
   return absl::OkStatus();
 }
 
-absl::Status MpiBackend::Poll(MPI_Request* request, absl::Time deadline) {
-  const absl::Time start = absl::Now();
-  absl::Time next_liveness = start + kLivenessEvery;
-  for (;;) {
-    int done = 0;
-    SYNCLINE_MPI_RETURN_IF_ERROR(MPI_Test(request, &done, MPI_STATUS_IGNORE));
-    if (done) return absl::OkStatus();
+void MpiBackend::Watch() {
+  std::unique_lock<std::mutex> lock(watch_mu_);
+  while (!stop_watch_) {
+    watch_cv_.wait_for(lock, absl::ToChronoNanoseconds(kLivenessEvery));
+    if (running_ == nullptr) continue;
+    absl::Status failure = CheckPeersAlive();
     const absl::Time now = absl::Now();
-    if (now >= next_liveness && !peers_.empty()) {
-      absl::Status alive = CheckPeersAlive();
-      if (!alive.ok()) return alive;
-      next_liveness = now + kLivenessEvery;
+    if (failure.ok() && now >= running_deadline_) {
+      failure = absl::DeadlineExceededError(
+          "no completion within the timeout; a peer rank is stuck, diverged, or lost on "
+          "another host");
     }
-    if (now >= deadline) {
-      return absl::DeadlineExceededError(absl::StrCat(
-          "no completion after ", absl::FormatDuration(now - start),
-          " (timeout); a peer rank is stuck, diverged, or lost on another host"));
-    }
-    // Spin briefly for latency, then back off so a waiting comm thread does
-    // not steal the CPU from the compute it overlaps with.
-    if (now - start < kSpinFor) {
-      sched_yield();
-    } else {
-      std::this_thread::sleep_for(std::chrono::microseconds(50));
-    }
+    if (failure.ok()) continue;
+    // The MPI call cannot be interrupted: report now, and never use MPI again.
+    broken_ = true;
+    stuck_ = true;
+    running_->Finish(std::move(failure));
+    running_.reset();
   }
 }
 
-std::unique_ptr<Work> MpiBackend::Submit(std::function<absl::Status(absl::Time)> task,
+std::unique_ptr<Work> MpiBackend::Submit(std::function<absl::Status()> task,
                                          absl::Duration timeout) {
-  const absl::Time deadline = absl::Now() + timeout;
-  auto run = [this, task = std::move(task), deadline]() -> absl::Status {
-    if (broken_) {
-      return absl::FailedPreconditionError("MPI backend is unusable after an earlier failure");
-    }
-    absl::Status status = task(deadline);
-    if (!status.ok()) broken_ = true;
-    return status;
+  auto unusable = [] {
+    return absl::FailedPreconditionError("MPI backend is unusable after an earlier failure");
   };
-  return executor_->Submit(std::move(run), deadline);
+  // At once when broken: the MPI thread may be blocked for good.
+  if (broken_) return std::make_unique<DoneWork>(unusable());
+  const absl::Time deadline = absl::Now() + timeout;
+  auto work = std::make_shared<PendingWork>(deadline);
+  executor_->Post([this, work, task = std::move(task), deadline, unusable] {
+    if (broken_) {
+      work->Finish(unusable());
+      return;
+    }
+    {
+      std::lock_guard<std::mutex> lock(watch_mu_);
+      running_ = work;
+      running_deadline_ = deadline;
+    }
+    absl::Status status = task();
+    {
+      std::lock_guard<std::mutex> lock(watch_mu_);
+      running_.reset();
+    }
+    if (!status.ok()) broken_ = true;
+    work->Finish(std::move(status));  // no-op if the watchdog already failed it
+  });
+  return std::make_unique<SharedWork>(std::move(work));
 }
 
 std::unique_ptr<Work> MpiBackend::Allreduce(float* data, int64_t count,
@@ -196,14 +231,11 @@ std::unique_ptr<Work> MpiBackend::Allreduce(float* data, int64_t count,
                             : int64_t{1} << 28;
   const ReduceOp op = options.op;
   return Submit(
-      [this, data, count, chunk, op](absl::Time deadline) -> absl::Status {
+      [this, data, count, chunk, op]() -> absl::Status {
         for (int64_t lo = 0; lo < count; lo += chunk) {
           const int n = static_cast<int>(std::min(chunk, count - lo));
-          MPI_Request request;
-          SYNCLINE_MPI_RETURN_IF_ERROR(MPI_Iallreduce(MPI_IN_PLACE, data + lo, n, MPI_FLOAT,
-                                                      ToMpiOp(op), comm_, &request));
-          absl::Status status = Poll(&request, deadline);
-          if (!status.ok()) return status;
+          SYNCLINE_MPI_RETURN_IF_ERROR(
+              MPI_Allreduce(MPI_IN_PLACE, data + lo, n, MPI_FLOAT, ToMpiOp(op), comm_));
         }
         FinishReduce(data, count, op, size_);
         return absl::OkStatus();
@@ -213,7 +245,7 @@ std::unique_ptr<Work> MpiBackend::Allreduce(float* data, int64_t count,
 
 std::unique_ptr<Work> MpiBackend::ReferenceAllreduce(float* data, int64_t count) {
   return Submit(
-      [this, data, count](absl::Time) -> absl::Status {
+      [this, data, count]() -> absl::Status {
         absl::Status check = CheckIntCount(count, "allreduce");
         if (!check.ok()) return check;
         SYNCLINE_MPI_RETURN_IF_ERROR(MPI_Allreduce(MPI_IN_PLACE, data, static_cast<int>(count),
@@ -227,13 +259,12 @@ std::unique_ptr<Work> MpiBackend::Broadcast(void* data, int64_t bytes,
                                             const BroadcastOptions& options) {
   const int root = options.root;
   return Submit(
-      [this, data, bytes, root](absl::Time deadline) -> absl::Status {
+      [this, data, bytes, root]() -> absl::Status {
         absl::Status check = CheckIntCount(bytes, "broadcast");
         if (!check.ok()) return check;
-        MPI_Request request;
         SYNCLINE_MPI_RETURN_IF_ERROR(
-            MPI_Ibcast(data, static_cast<int>(bytes), MPI_BYTE, root, comm_, &request));
-        return Poll(&request, deadline);
+            MPI_Bcast(data, static_cast<int>(bytes), MPI_BYTE, root, comm_));
+        return absl::OkStatus();
       },
       options.timeout);
 }
@@ -241,15 +272,14 @@ std::unique_ptr<Work> MpiBackend::Broadcast(void* data, int64_t bytes,
 std::unique_ptr<Work> MpiBackend::Allgather(const float* in, int64_t count, float* out,
                                             const AllgatherOptions& options) {
   return Submit(
-      [this, in, count, out](absl::Time deadline) -> absl::Status {
+      [this, in, count, out]() -> absl::Status {
         absl::Status check = CheckIntCount(count, "allgather");
         if (!check.ok()) return check;
         const int n = static_cast<int>(count);
         const void* send = in == out + rank_ * count ? MPI_IN_PLACE : in;
-        MPI_Request request;
         SYNCLINE_MPI_RETURN_IF_ERROR(
-            MPI_Iallgather(send, n, MPI_FLOAT, out, n, MPI_FLOAT, comm_, &request));
-        return Poll(&request, deadline);
+            MPI_Allgather(send, n, MPI_FLOAT, out, n, MPI_FLOAT, comm_));
+        return absl::OkStatus();
       },
       options.timeout);
 }
@@ -258,16 +288,13 @@ std::unique_ptr<Work> MpiBackend::Allgatherv(const void* in, int64_t bytes,
                                              std::vector<std::vector<uint8_t>>* out,
                                              const AllgatherOptions& options) {
   return Submit(
-      [this, in, bytes, out](absl::Time deadline) -> absl::Status {
+      [this, in, bytes, out]() -> absl::Status {
         absl::Status check = CheckIntCount(bytes, "allgatherv");
         if (!check.ok()) return check;
         int mine = static_cast<int>(bytes);
         std::vector<int> sizes(size_), displs(size_);
-        MPI_Request request;
         SYNCLINE_MPI_RETURN_IF_ERROR(
-            MPI_Iallgather(&mine, 1, MPI_INT, sizes.data(), 1, MPI_INT, comm_, &request));
-        absl::Status status = Poll(&request, deadline);
-        if (!status.ok()) return status;
+            MPI_Allgather(&mine, 1, MPI_INT, sizes.data(), 1, MPI_INT, comm_));
         int64_t total = 0;
         for (int r = 0; r < size_; ++r) {
           displs[r] = static_cast<int>(total);
@@ -276,10 +303,8 @@ std::unique_ptr<Work> MpiBackend::Allgatherv(const void* in, int64_t bytes,
         check = CheckIntCount(total, "allgatherv total");
         if (!check.ok()) return check;
         std::vector<uint8_t> flat(total);
-        SYNCLINE_MPI_RETURN_IF_ERROR(MPI_Iallgatherv(in, mine, MPI_BYTE, flat.data(), sizes.data(),
-                                                     displs.data(), MPI_BYTE, comm_, &request));
-        status = Poll(&request, deadline);
-        if (!status.ok()) return status;
+        SYNCLINE_MPI_RETURN_IF_ERROR(MPI_Allgatherv(in, mine, MPI_BYTE, flat.data(), sizes.data(),
+                                                    displs.data(), MPI_BYTE, comm_));
         out->assign(size_, {});
         for (int r = 0; r < size_; ++r) {
           (*out)[r].assign(flat.begin() + displs[r], flat.begin() + displs[r] + sizes[r]);
@@ -293,27 +318,22 @@ std::unique_ptr<Work> MpiBackend::ReduceScatter(const float* in, float* out, int
                                                 const ReduceScatterOptions& options) {
   const ReduceOp op = options.op;
   return Submit(
-      [this, in, out, count, op](absl::Time deadline) -> absl::Status {
+      [this, in, out, count, op]() -> absl::Status {
         absl::Status check = CheckIntCount(count, "reduce_scatter");
         if (!check.ok()) return check;
-        MPI_Request request;
-        SYNCLINE_MPI_RETURN_IF_ERROR(MPI_Ireduce_scatter_block(
-            in, out, static_cast<int>(count), MPI_FLOAT, ToMpiOp(op), comm_, &request));
-        absl::Status status = Poll(&request, deadline);
-        if (status.ok()) FinishReduce(out, count, op, size_);
-        return status;
+        SYNCLINE_MPI_RETURN_IF_ERROR(MPI_Reduce_scatter_block(
+            in, out, static_cast<int>(count), MPI_FLOAT, ToMpiOp(op), comm_));
+        FinishReduce(out, count, op, size_);
+        return absl::OkStatus();
       },
       options.timeout);
 }
 
 std::unique_ptr<Work> MpiBackend::Barrier(const BarrierOptions& options) {
-  return Submit(
-      [this](absl::Time deadline) -> absl::Status {
-        MPI_Request request;
-        SYNCLINE_MPI_RETURN_IF_ERROR(MPI_Ibarrier(comm_, &request));
-        return Poll(&request, deadline);
-      },
-      options.timeout);
+  return Submit([this]() -> absl::Status {
+    SYNCLINE_MPI_RETURN_IF_ERROR(MPI_Barrier(comm_));
+    return absl::OkStatus();
+  }, options.timeout);
 }
 
 }  // namespace

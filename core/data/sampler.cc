@@ -22,17 +22,31 @@ int64_t ShardedSampler::StepsPerEpoch() const {
   return (size_ + global - 1) / global;
 }
 
-int64_t ShardedSampler::GlobalBatchSize(int64_t step) const {
+int64_t ShardedSampler::StepsInEpoch(int64_t epoch) const {
   const int64_t global = batch_ * world_;
-  const int64_t start = step * global;
+  return (size_ - First(epoch) + global - 1) / global;
+}
+
+void ShardedSampler::StartEpochAt(int64_t epoch, int64_t first) {
+  SYNCLINE_CHECK(first >= 0 && first <= size_) << "start " << first << " of " << size_;
+  partial_epoch_ = epoch;
+  partial_first_ = first;
+}
+
+int64_t ShardedSampler::SamplesBefore(int64_t epoch, int64_t step) const {
+  return std::min(size_, First(epoch) + step * batch_ * world_);
+}
+
+int64_t ShardedSampler::GlobalBatchSize(int64_t epoch, int64_t step) const {
+  const int64_t start = SamplesBefore(epoch, step);
   if (step < 0 || start >= size_) return 0;
-  return std::min(global, size_ - start);
+  return std::min(batch_ * world_, size_ - start);
 }
 
 std::vector<int64_t> ShardedSampler::Batch(int64_t epoch, int64_t step) const {
-  const int64_t global = GlobalBatchSize(step);
+  const int64_t global = GlobalBatchSize(epoch, step);
   if (global == 0) return {};
-  const int64_t start = step * batch_ * world_;
+  const int64_t start = SamplesBefore(epoch, step);
   int64_t offset, count;
   if (global == batch_ * world_) {
     offset = rank_ * batch_;

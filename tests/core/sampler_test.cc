@@ -26,7 +26,7 @@ TEST_P(SamplerCoverTest, DisjointShardsCoverEpochWithEqualSteps) {
         EXPECT_LE(static_cast<int64_t>(b.size()), batch);
         int64_t total = 0;
         for (int q = 0; q < world; ++q) total += ShardedSampler(size, 9, q, world, batch).Batch(epoch, step).size();
-        EXPECT_EQ(total, s.GlobalBatchSize(step));
+        EXPECT_EQ(total, s.GlobalBatchSize(epoch, step));
         seen.insert(seen.end(), b.begin(), b.end());
       }
     }
@@ -48,13 +48,49 @@ INSTANTIATE_TEST_SUITE_P(Sizes, SamplerCoverTest,
 TEST(SamplerTest, UnevenTailSplitsEvenly) {
   // 10 examples, 3 ranks x batch 3: step 0 is 9 examples, step 1 has 1 left.
   EXPECT_EQ(ShardedSampler(10, 1, 0, 3, 3).StepsPerEpoch(), 2);
-  EXPECT_EQ(ShardedSampler(10, 1, 0, 3, 3).GlobalBatchSize(1), 1);
+  EXPECT_EQ(ShardedSampler(10, 1, 0, 3, 3).GlobalBatchSize(0, 1), 1);
   EXPECT_EQ(ShardedSampler(10, 1, 0, 3, 3).Batch(0, 1).size(), 1u);
   EXPECT_EQ(ShardedSampler(10, 1, 1, 3, 3).Batch(0, 1).size(), 0u);
   EXPECT_EQ(ShardedSampler(10, 1, 2, 3, 3).Batch(0, 1).size(), 0u);
   // 14 examples, 2 ranks x batch 4: tail of 6 -> 3 + 3.
   EXPECT_EQ(ShardedSampler(14, 1, 0, 2, 4).Batch(0, 1).size(), 3u);
   EXPECT_EQ(ShardedSampler(14, 1, 1, 2, 4).Batch(0, 1).size(), 3u);
+}
+
+// A run at 1 rank x batch 4 saved part-way through an epoch and resumed at
+// 3 ranks x batch 2 (global batch 6; 12 seen examples align with it, 14 do
+// not) continues with exactly the examples the first run had not seen.
+TEST(SamplerTest, StartEpochAtContinuesWithTheUnseenExamples) {
+  constexpr int64_t kSize = 31;
+  for (int64_t first : {int64_t{12}, int64_t{14}, int64_t{0}, kSize}) {
+    SCOPED_TRACE(first);
+    ShardedSampler before(kSize, 3, 0, 1, 4);
+    std::vector<int64_t> want;
+    for (int64_t step = 0; step < before.StepsPerEpoch(); ++step) {
+      for (int64_t i : before.Batch(2, step)) want.push_back(i);
+    }
+    want.erase(want.begin(), want.begin() + first);
+    std::vector<int64_t> got;
+    int64_t steps = -1, total = 0;
+    for (int r = 0; r < 3; ++r) {
+      ShardedSampler after(kSize, 3, r, 3, 2);
+      after.StartEpochAt(2, first);
+      EXPECT_EQ(after.StepsPerEpoch(), 6);  // whole epochs are unchanged
+      steps = after.StepsInEpoch(2);
+      EXPECT_EQ(steps, (kSize - first + 5) / 6);
+      EXPECT_EQ(after.SamplesBefore(2, 0), first);
+      EXPECT_EQ(after.SamplesBefore(2, steps), kSize);
+      EXPECT_EQ(after.StepsInEpoch(3), 6);
+      for (int64_t step = 0; step < steps; ++step) {
+        if (r == 0) total += after.GlobalBatchSize(2, step);
+        for (int64_t i : after.Batch(2, step)) got.push_back(i);
+      }
+    }
+    EXPECT_EQ(total, kSize - first);
+    std::sort(want.begin(), want.end());
+    std::sort(got.begin(), got.end());
+    EXPECT_EQ(got, want);
+  }
 }
 
 TEST(SamplerTest, DeterministicPerSeedAndEpoch) {

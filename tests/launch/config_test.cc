@@ -122,13 +122,15 @@ TEST(ValidateConfigTest, ListsEveryProblem) {
   EXPECT_THAT(s.message(), HasSubstr("6 problems"));
 }
 
-TEST(ValidateConfigTest, WorldBatchSizeMustBeMultipleOfBatchSize) {
+// world_batch_size overrides batch_size (the trainer derives the per-rank
+// batch and checks divisibility by the world size); negative is an error.
+TEST(ValidateConfigTest, WorldBatchSizeIsIndependentOfBatchSize) {
   proto::ExperimentConfig c;
   c.mutable_train()->set_batch_size(64);
   c.mutable_train()->set_world_batch_size(100);
-  EXPECT_THAT(ValidateConfig(c).message(), HasSubstr("train.world_batch_size"));
-  c.mutable_train()->set_world_batch_size(128);
   EXPECT_TRUE(ValidateConfig(c).ok());
+  c.mutable_train()->set_world_batch_size(-2);
+  EXPECT_THAT(ValidateConfig(c).message(), HasSubstr("train.world_batch_size"));
 }
 
 TEST(LoadExperimentConfigTest, OverridesWinAndProblemsCarryLocations) {

@@ -96,6 +96,17 @@ TEST_F(TrainCliTest, TrainsWritesMetricsCheckpointsAndEvaluates) {
   EXPECT_THAT(e.out, HasSubstr(expected));
 }
 
+TEST_F(TrainCliTest, EvalEveryStepsAddsMidEpochEvaluations) {
+  // 16 steps per epoch: evaluations at steps 6, 12, 16 (epoch end), 18, 24, 30, 32, 36, 42, 48.
+  BinaryResult r = Train(dir_.File("m.jsonl"), {"--set", "train.eval_every_steps=6"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::vector<int> eval_steps;
+  for (const std::string& line : ReadLines(dir_.File("m.jsonl"))) {
+    if (JsonValue(line, "kind") == "\"eval\"") eval_steps.push_back(std::stoi(JsonValue(line, "step")));
+  }
+  EXPECT_EQ(eval_steps, (std::vector<int>{6, 12, 16, 18, 24, 30, 32, 36, 42, 48}));
+}
+
 TEST_F(TrainCliTest, ResumeContinuesBitIdentically) {
   BinaryResult full = Train(dir_.File("full.jsonl"));
   ASSERT_EQ(full.exit_code, 0) << full.err;

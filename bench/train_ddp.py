@@ -136,6 +136,12 @@ def main():
     ap.add_argument("--repeats", type=int, default=2)
     ap.add_argument("--json", default="")
     args = ap.parse_args()
+    # Debian's torch does its matmuls in OpenBLAS (pthreads build), whose pool
+    # ignores torch.set_num_threads and starts one thread per core: pin it, and
+    # OpenMP, to --threads in the spawned DDP workers (they inherit this
+    # environment), as syncline's train.threads pins its OpenBLAS.
+    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[var] = str(args.threads)
     rows = []
     for world in [int(r) for r in args.ranks.split(",")]:
         best_s, best_t = 0.0, 0.0

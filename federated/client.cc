@@ -111,6 +111,7 @@ absl::Status FedClient::JoinWithBackoff(const std::atomic<bool>& stop) {
     if (s.error_code() == grpc::StatusCode::INVALID_ARGUMENT) {
       return absl::InvalidArgumentError(absl::StrCat("server refused join: ", s.error_message()));
     }
+    if (server_done_.load()) return absl::UnavailableError("join: " + s.error_message());
     if (attempt++ % 10 == 0) {
       std::fprintf(stderr, "[fed-client %d] join failed (%s); retrying\n", options_.client_id,
                    s.error_message().c_str());
@@ -148,6 +149,8 @@ absl::Status FedClient::RunLeader(const std::atomic<bool>& stop) {
     bool done = false;
     while (!stop.load() && !done && result.ok()) result = Step(&done);
     if (done) break;
+    // The server announced the end (heartbeat) and went away before a fetch saw DONE.
+    if (absl::IsUnavailable(result) && server_done_.load()) break;
     if (absl::IsUnavailable(result)) {
       std::fprintf(stderr, "[fed-client %d] %s; reconnecting\n", options_.client_id,
                    std::string(result.message()).c_str());
@@ -159,6 +162,11 @@ absl::Status FedClient::RunLeader(const std::atomic<bool>& stop) {
   }
   hb_stop = true;
   heartbeat.join();
+  if (absl::IsUnavailable(result) && server_done_.load()) {
+    std::fprintf(stderr, "[fed-client %d] the federation finished (server gone)\n",
+                 options_.client_id);
+    return absl::OkStatus();
+  }
   if (stop.load() && result.ok()) return absl::OkStatus();
   return result;
 }
@@ -290,7 +298,7 @@ void FedClient::HeartbeatLoop(const std::atomic<bool>& stop) {
     req.set_client_id(options_.client_id);
     req.set_token(config_.server().token());
     proto::HeartbeatReply reply;
-    (void)stub_->Heartbeat(&ctx, req, &reply);
+    if (stub_->Heartbeat(&ctx, req, &reply).ok() && reply.done()) server_done_ = true;
   }
 }
 

@@ -70,6 +70,9 @@ class FedClient {
   std::unique_ptr<proto::Federation::Stub> stub_;
   std::atomic<int> heartbeat_ms_{1000};
   std::atomic<bool> joined_{false};
+  // A heartbeat reply said the federation is over: a lost server is then not
+  // waited for (the client exits 0 instead of reconnecting).
+  std::atomic<bool> server_done_{false};
 };
 
 }  // namespace syncline::federated

@@ -26,6 +26,10 @@ bool Coordinator::Touch(int id) {
   std::lock_guard<std::mutex> lock(mu_);
   if (!clients_[id].joined) return false;
   clients_[id].last_seen = absl::Now();
+  if (done_) {  // the heartbeat reply carries done: this client has heard it
+    clients_[id].told_done = true;
+    cv_.notify_all();
+  }
   return true;
 }
 

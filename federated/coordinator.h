@@ -29,7 +29,8 @@ class Coordinator {
   // --- gRPC handler side ---
   void Join(int client_id);
   void Leave(int client_id);
-  // Marks the client alive; false when it has not joined (it must rejoin).
+  // Marks the client alive (and, once finished, as told DONE: every reply to
+  // a touching RPC says so); false when it has not joined (it must rejoin).
   bool Touch(int client_id);
   // Long poll: waits up to `wait` for something to do. TRAIN sets *task to
   // the serialized Task of the open round.

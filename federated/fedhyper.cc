@@ -34,15 +34,25 @@ absl::Status ResolveBounds(const proto::FederatedConfig& c, double* lo, double* 
 }
 
 // G: alpha <- clip(alpha + beta * <Delta_t, Delta_{t-1}>); x <- x + alpha * Delta.
+// The hypergradient step's signal from h = <delta, prev> (fedhyper_hyper_norm).
+double Normalise(const std::string& norm, double h, const Weights& delta, const Weights& prev) {
+  if (norm == "sigmoid") return 1.0 / (1.0 + std::exp(-0.1 * h));
+  if (norm == "cosine") {
+    const double scale = std::sqrt(Dot(delta, delta) * Dot(prev, prev));
+    return scale > 0 ? h / scale : 0.0;
+  }
+  return h;
+}
+
 class FedHyperG : public ServerStrategy {
  public:
   FedHyperG(const proto::FederatedConfig& c, double lo, double hi)
       : alpha0_(c.fedhyper_alpha0()), hyper_lr_(c.fedhyper_hyper_lr()), lo_(lo), hi_(hi),
-        alpha_(alpha0_) {}
+        alpha_(alpha0_), norm_(c.fedhyper_hyper_norm()) {}
   std::string name() const override { return "fedhyper_g"; }
   void Apply(const Weights& delta, Weights* model) override {
     if (has_prev_) {
-      const double h = Dot(delta, prev_);
+      const double h = Normalise(norm_, Dot(delta, prev_), delta, prev_);
       if (std::isfinite(h)) {
         alpha_ = std::clamp(alpha_ + hyper_lr_ * h, lo_, hi_);
       } else {
@@ -65,6 +75,7 @@ class FedHyperG : public ServerStrategy {
 
  private:
   double alpha0_, hyper_lr_, lo_, hi_, alpha_;
+  std::string norm_;
   Weights prev_;
   bool has_prev_ = false;
 };
@@ -192,6 +203,11 @@ class FedHyperCL : public ServerStrategy {
 absl::StatusOr<std::unique_ptr<ServerStrategy>> MakeFedHyperG(const proto::FederatedConfig& c) {
   double lo, hi;
   if (absl::Status s = ResolveBounds(c, &lo, &hi); !s.ok()) return s;
+  const std::string& norm = c.fedhyper_hyper_norm();
+  if (norm != "none" && norm != "sigmoid" && norm != "cosine") {
+    return absl::InvalidArgumentError("federated.fedhyper_hyper_norm: unknown '" + norm +
+                                      "' (none | sigmoid | cosine)");
+  }
   return std::make_unique<FedHyperG>(c, lo, hi);
 }
 

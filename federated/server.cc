@@ -127,7 +127,11 @@ absl::Status FedServer::Run(const std::atomic<bool>& stop) {
       last_robust_ >= 0 ? absl::StrFormat(R"("robust_accuracy":%.6f,)", last_robust_) : "",
       NowSeconds() - start_time_, WeightsHash(weights_)));
   Log(absl::StrCat("done after ", fc.rounds(), " rounds; model ", WeightsHash(weights_)));
-  coordinator_->Finish(absl::Seconds(std::min(5.0f, fc.client_timeout_s())));
+  // Until every live client has heard DONE (a fetch or a heartbeat reply), at
+  // most one heartbeat interval and a bit (clients past it exit on their own
+  // once a heartbeat said done), never past client_timeout_s.
+  coordinator_->Finish(absl::Seconds(
+      std::min(fc.client_timeout_s(), std::max(5.0f, fc.client_timeout_s() / 4 + 2))));
   return absl::OkStatus();
 }
 

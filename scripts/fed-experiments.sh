@@ -2,9 +2,11 @@
 # Federated experiments of docs/federated.md: launches one fed-server and its
 # fed-clients per run on loopback, then tabulates the JSON-lines metrics.
 # Usage: scripts/fed-experiments.sh [fedhyper|fal|all] [OUT_DIR]
-# Environment: LRS, STRATEGIES (subsets of the grid), ROUNDS (20), FAL_ROUNDS (15), TRAIN_LIMIT (20000), TEST_LIMIT (2000),
+# Environment: LRS, STRATEGIES (subsets of the grid), ROUNDS (20), FAL_ROUNDS (30), TRAIN_LIMIT (20000), TEST_LIMIT (2000),
 #   CLIENTS (20), TARGET (0.70, the fixed accuracy for "rounds to target"), BIN (build/syncline),
-#   FAL_MODES ("fedavg fal"), FAL_LR (0.05), FAL_SETS / FEDHYPER_SETS (extra --set values).
+#   FAL_MODES ("fedavg fal"), FAL_LR (0.02), FAL_STEPS (10), FAL_STEP_SIZE (0.02),
+#   FAL_SETS (extra --set values for both FAL-section runs; default "optimizer.momentum=0.9
+#   federated.local_epochs=2"), FEDHYPER_SETS (extra --set values for the FedHyper grid).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 which_runs=${1:-all}
@@ -13,7 +15,7 @@ mkdir -p "$out"
 bin=${BIN:-build/syncline}
 [[ -x $bin ]] || { echo "build first: scripts/build.sh" >&2; exit 1; }
 ROUNDS=${ROUNDS:-20}
-FAL_ROUNDS=${FAL_ROUNDS:-15}
+FAL_ROUNDS=${FAL_ROUNDS:-30}
 TRAIN_LIMIT=${TRAIN_LIMIT:-20000}
 TEST_LIMIT=${TEST_LIMIT:-2000}
 CLIENTS=${CLIENTS:-20}
@@ -52,15 +54,17 @@ run() {
 
 if [[ $which_runs == fedhyper || $which_runs == all ]]; then
   for lr in ${LRS:-0.001 0.01 0.1}; do
-    # "fedhyper_g:100" = FedHyper-G with hyper-lr beta_alpha = 100 (spec default 1).
-    for entry in ${STRATEGIES:-fedavg fedhyper_g fedhyper_gm fedhyper_sl fedhyper_cl fedhyper_g:100}; do
-      strategy=${entry%%:*}
-      hyper=1
-      [[ $entry == *:* ]] && hyper=${entry#*:}
+    # "fedhyper_g:100" = FedHyper-G with hyper-lr beta_alpha = 100 (spec default 1);
+    # "fedhyper_g:100:paper" also uses the paper's alpha bounds [1/3, 3] (default reference [0.2, 5]).
+    for entry in ${STRATEGIES:-fedavg fedhyper_g fedhyper_gm fedhyper_sl fedhyper_cl fedhyper_g:100 fedhyper_g:100:paper}; do
+      IFS=: read -r strategy hyper bounds <<< "$entry"
+      hyper=${hyper:-1}
+      bounds=${bounds:-reference}
       name=$strategy
-      [[ $hyper != 1 ]] && name="${strategy}-h$hyper"
+      [[ $hyper != 1 ]] && name="${name}-h$hyper"
+      [[ $bounds != reference ]] && name="${name}-$bounds"
       run "${name}_lr$lr" "federated.strategy=$strategy" "federated.local_lr=$lr" \
-        "federated.fedhyper_hyper_lr=$hyper" "federated.rounds=$ROUNDS" \
+        "federated.fedhyper_hyper_lr=$hyper" "federated.fedhyper_bounds=$bounds" "federated.rounds=$ROUNDS" \
         "federated.weighting=uniform" ${FEDHYPER_SETS:-}
     done
   done
@@ -69,9 +73,10 @@ if [[ $which_runs == fal || $which_runs == all ]]; then
   # Both runs are evaluated with PGD-20 (random start) at eps 0.1; only FAL trains on PGD examples.
   for mode in ${FAL_MODES:-fedavg fal}; do
     run "robust_$mode" "federated.fal=$([[ $mode == fal ]] && echo true || echo false)" \
-      "federated.fal_eval_epsilon=0.1" "federated.rounds=$FAL_ROUNDS" "federated.local_lr=${FAL_LR:-0.05}" \
+      "federated.fal_eval_epsilon=0.1" "federated.rounds=$FAL_ROUNDS" "federated.local_lr=${FAL_LR:-0.02}" \
       "federated.fal_epsilon=0.1" "federated.fal_train_steps=${FAL_STEPS:-10}" \
-      "federated.fal_train_step_size=${FAL_STEP_SIZE:-0.02}" ${FAL_SETS:-}
+      "federated.fal_train_step_size=${FAL_STEP_SIZE:-0.02}" \
+      ${FAL_SETS-optimizer.momentum=0.9 federated.local_epochs=2}
   done
 fi
 /usr/bin/python3 scripts/fed_table.py "$out" "$TARGET"

@@ -36,8 +36,9 @@ def main():
     robust = sorted(glob.glob(os.path.join(out, "robust_*.jsonl")))
     if robust:
         print()
-        print("| run | final clean acc | final PGD-20 acc | best clean | best PGD-20 | rounds |")
-        print("|---|---|---|---|---|---|")
+        print("| run | final clean acc | final PGD-20 acc | best clean | best PGD-20 "
+              "| mean clean, last 5 | mean PGD-20, last 5 | rounds |")
+        print("|---|---|---|---|---|---|---|---|")
         for path in robust:
             rows = load(path)
             if not rows:
@@ -45,7 +46,9 @@ def main():
             clean = [r["test_accuracy"] for r in rows]
             rob = [r.get("robust_accuracy", float("nan")) for r in rows]
             name = os.path.basename(path)[:-6]
-            print(f"| {name} | {clean[-1]:.4f} | {rob[-1]:.4f} | {max(clean):.4f} | {max(rob):.4f} | {len(rows)} |")
+            tail_c, tail_r = clean[-5:], rob[-5:]
+            print(f"| {name} | {clean[-1]:.4f} | {rob[-1]:.4f} | {max(clean):.4f} | {max(rob):.4f} "
+                  f"| {sum(tail_c) / len(tail_c):.4f} | {sum(tail_r) / len(tail_r):.4f} | {len(rows)} |")
 
 
 if __name__ == "__main__":

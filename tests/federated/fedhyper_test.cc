@@ -101,6 +101,31 @@ TEST(FedHyperTest, GClipAndHandVector) {
 }
 
 // B: orthogonal deltas equal FedAvg bit for bit; sign flips give the same alphas.
+// fedhyper_hyper_norm: sigmoid(0.1 h) (spec section 2) and cosine (project extension).
+TEST(FedHyperTest, GHyperNorm) {
+  auto alpha_after = [](const std::string& norm, Weights second) {
+    proto::FederatedConfig c;
+    c.set_strategy("fedhyper_g");
+    c.set_fedhyper_hyper_norm(norm);
+    auto g = std::move(*CreateStrategy(c));
+    Weights x = Vec({0, 0});
+    g->Apply(Vec({1, 0}), &x);
+    g->Apply(second, &x);
+    return g->Metrics()["alpha"];
+  };
+  EXPECT_NEAR(alpha_after("sigmoid", Vec({0.5f, 0.5f})), 1.0 + 1.0 / (1.0 + std::exp(-0.05)), 1e-12);
+  EXPECT_NEAR(alpha_after("sigmoid", Vec({-100, 0})), 1.0 + 1.0 / (1.0 + std::exp(10.0)), 1e-12);
+  EXPECT_NEAR(alpha_after("cosine", Vec({0.5f, 0.5f})), 1.0 + std::sqrt(0.5), 1e-7);
+  // Scale-free: 10x and 1000x the same direction give the same alpha.
+  EXPECT_NEAR(alpha_after("cosine", Vec({10, 0})), 2.0, 1e-12);
+  EXPECT_NEAR(alpha_after("cosine", Vec({1000, 0})), 2.0, 1e-12);
+  EXPECT_NEAR(alpha_after("cosine", Vec({-3, 0})), 0.2, 1e-12);  // 1 - 1 clipped to 0.2
+  proto::FederatedConfig bad;
+  bad.set_strategy("fedhyper_g");
+  bad.set_fedhyper_hyper_norm("l2");
+  EXPECT_FALSE(CreateStrategy(bad).ok());
+}
+
 TEST(FedHyperTest, GInvariants) {
   auto g = Make("fedhyper_g");
   auto avg = Make("fedavg");

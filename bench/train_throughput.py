@@ -19,6 +19,21 @@ import sys
 import tempfile
 import time
 
+
+def _threads_arg(argv, default="2"):
+    for i, a in enumerate(argv):
+        if a == "--threads" and i + 1 < len(argv):
+            return argv[i + 1]
+        if a.startswith("--threads="):
+            return a.split("=", 1)[1]
+    return default
+
+
+# Debian's torch does its matmuls in OpenBLAS, whose thread pool ignores torch.set_num_threads and
+# is sized when the library loads: pin it to --threads before numpy and torch are imported.
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[_var] = _threads_arg(sys.argv[1:])
+
 import numpy as np
 import torch
 import torch.nn as nn

@@ -5,10 +5,8 @@
 //    the uninterrupted run's (label mpi);
 //  - on Fashion-MNIST (reduced), L-GreCo PowerSGD ends within 1 pp of the
 //    uncompressed run from the same seed, sending far fewer bytes (label slow).
-#include <sys/wait.h>
 
 #include <cstdio>
-#include <cstdlib>
 #include <filesystem>
 #include <map>
 #include <string>
@@ -43,30 +41,6 @@ compression {
 }
 )";
 
-std::string JsonValue(const std::string& line, const std::string& key) {
-  size_t at = line.find("\"" + key + "\":");
-  if (at == std::string::npos) return "";
-  at += key.size() + 3;
-  size_t end = line.find_first_of(",}", at);
-  return line.substr(at, end - at);
-}
-
-// Runs `mpirun -np N syncline args...`; output to files in `scratch`.
-BinaryResult RunMpi(int np, const std::vector<std::string>& args, const std::string& scratch) {
-  std::string cmd = std::string("'") + SYNCLINE_MPIEXEC + "' -np " + std::to_string(np) + " " +
-                    SYNCLINE_MPIEXEC_PREFLAGS + " '" + SYNCLINE_BINARY + "'";
-  for (const std::string& a : args) cmd += " '" + a + "'";
-  const std::string out = scratch + "/mpi_stdout.txt", err = scratch + "/mpi_stderr.txt";
-  cmd += " >'" + out + "' 2>'" + err + "' </dev/null";
-  const int status = std::system(cmd.c_str());
-  BinaryResult r;
-  if (WIFEXITED(status)) r.exit_code = WEXITSTATUS(status);
-  if (WIFSIGNALED(status)) r.signal = WTERMSIG(status);
-  r.out = ReadFile(out);
-  r.err = ReadFile(err);
-  return r;
-}
-
 // step -> the fields that must continue bit for bit.
 std::map<int, std::string> StepRecords(const std::string& path) {
   std::map<int, std::string> out;
@@ -93,7 +67,7 @@ TEST(CompressionTrainTest, ResumeContinuesBitIdentically) {
   TempDir dir;
   const std::string config = dir.File("run.textproto"), ckpt = dir.File("ckpt");
   WriteFile(config, kResumeConfig);
-  BinaryResult full = RunMpi(2,
+  BinaryResult full = RunSynclineRanks(2,
                              {"train", "--config", config, "--metrics", dir.File("full.jsonl"),
                               "--set", "checkpoint.dir=" + ckpt},
                              dir.path());
@@ -110,7 +84,7 @@ TEST(CompressionTrainTest, ResumeContinuesBitIdentically) {
     const std::string metrics = dir.File("resumed-" + std::to_string(resume_step) + ".jsonl");
     char name[64];
     std::snprintf(name, sizeof(name), "/ckpt-%010d.pb", resume_step);
-    BinaryResult r = RunMpi(2,
+    BinaryResult r = RunSynclineRanks(2,
                             {"train", "--config", config, "--metrics", metrics, "--set",
                              "checkpoint.dir=" + dir.File("ckpt-resumed"), "--resume", ckpt + name},
                             dir.path());
@@ -171,7 +145,7 @@ TEST(CompressionTrainTest, LgrecoWithinOnePointOfUncompressedOnFashionMnist) {
     args.insert(args.end(), {"--metrics", metrics, "--set",
                              std::string("compression.method=") + method});
     if (std::string(method) != "none") args.insert(args.end(), {"--set", "compression.lgreco=true"});
-    BinaryResult r = RunMpi(2, args, dir.path());
+    BinaryResult r = RunSynclineRanks(2, args, dir.path());
     ASSERT_EQ(r.exit_code, 0) << method << "\n" << r.out << r.err;
     outcomes[method] = Final(metrics);
   }

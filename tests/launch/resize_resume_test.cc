@@ -8,10 +8,8 @@
 //    batch) and resumed at 2 ranks finishes that epoch after exactly the
 //    remaining examples;
 //  - a world_batch_size the world size does not divide is an error naming it.
-#include <sys/wait.h>
 
 #include <cmath>
-#include <cstdlib>
 #include <map>
 #include <string>
 #include <vector>
@@ -36,30 +34,6 @@ train { epochs: 2 batch_size: 48 log_every: 1 threads: 1 seed: 5 }
 logging { progress: "off" }
 comm { backend: "auto" timeout_s: 60 }
 )";
-
-std::string JsonValue(const std::string& line, const std::string& key) {
-  size_t at = line.find("\"" + key + "\":");
-  if (at == std::string::npos) return "";
-  at += key.size() + 3;
-  size_t end = line.find_first_of(",}", at);
-  return line.substr(at, end - at);
-}
-
-// `syncline args...` at `np` ranks (mpirun when np > 1).
-BinaryResult Train(int np, const std::vector<std::string>& args, const std::string& scratch) {
-  if (np == 1) return RunSyncline(args, scratch);
-  std::string cmd = std::string("'") + SYNCLINE_MPIEXEC + "' -np " + std::to_string(np) + " " +
-                    SYNCLINE_MPIEXEC_PREFLAGS + " '" + SYNCLINE_BINARY + "'";
-  for (const std::string& a : args) cmd += " '" + a + "'";
-  const std::string out = scratch + "/mpi_stdout.txt", err = scratch + "/mpi_stderr.txt";
-  cmd += " >'" + out + "' 2>'" + err + "' </dev/null";
-  const int status = std::system(cmd.c_str());
-  BinaryResult r;
-  if (WIFEXITED(status)) r.exit_code = WEXITSTATUS(status);
-  r.out = ReadFile(out);
-  r.err = ReadFile(err);
-  return r;
-}
 
 struct StepRecord {
   double loss = 0;
@@ -93,10 +67,10 @@ TEST(ResizeResumeTest, WorldBatchSizeSavedAtTwoRanksResumesAtOneLikeAnUnbrokenRu
     a.insert(a.end(), extra.begin(), extra.end());
     return a;
   };
-  BinaryResult one = Train(1, args({"--metrics", dir.File("one.jsonl")}), dir.path());
+  BinaryResult one = RunSynclineRanks(1, args({"--metrics", dir.File("one.jsonl")}), dir.path());
   ASSERT_EQ(one.exit_code, 0) << one.out << one.err;
   EXPECT_THAT(one.out, HasSubstr("5 steps of 96"));  // 480 / 96, per-rank batch derived
-  BinaryResult two = Train(2, args({"--metrics", dir.File("two.jsonl"), "--set",
+  BinaryResult two = RunSynclineRanks(2, args({"--metrics", dir.File("two.jsonl"), "--set",
                                     "checkpoint.dir=" + dir.File("ckpt2"), "--set",
                                     "checkpoint.every_steps=3", "--set", "checkpoint.keep_last=0"}),
                            dir.path());
@@ -104,7 +78,7 @@ TEST(ResizeResumeTest, WorldBatchSizeSavedAtTwoRanksResumesAtOneLikeAnUnbrokenRu
   EXPECT_THAT(two.out, HasSubstr("5 steps of 48 per rank x 2 ranks"));
   // Step 3 is mid-epoch 0 (3 of 5 steps, 288 examples seen).
   BinaryResult resumed =
-      Train(1, args({"--metrics", dir.File("resumed.jsonl"), "--resume",
+      RunSynclineRanks(1, args({"--metrics", dir.File("resumed.jsonl"), "--resume",
                      Checkpoint(dir.File("ckpt2"), 3)}),
             dir.path());
   ASSERT_EQ(resumed.exit_code, 0) << resumed.out << resumed.err;
@@ -126,7 +100,7 @@ TEST(ResizeResumeTest, PerRankBatchSavedAtOneRankResumesAtTwoAtTheSameExample) {
   WriteFile(config, kConfig);
   const std::string ckpt = dir.File("ckpt1");
   // 1 rank x 48: 10 steps per epoch; stop after step 3 (144 examples).
-  BinaryResult first = Train(1, {"train", "--config", config, "--set", "checkpoint.dir=" + ckpt,
+  BinaryResult first = RunSynclineRanks(1, {"train", "--config", config, "--set", "checkpoint.dir=" + ckpt,
                                  "--set", "checkpoint.every_steps=3", "--set", "train.max_steps=3"},
                              dir.path());
   ASSERT_EQ(first.exit_code, 0) << first.out << first.err;
@@ -134,7 +108,7 @@ TEST(ResizeResumeTest, PerRankBatchSavedAtOneRankResumesAtTwoAtTheSameExample) {
   // examples of epoch 0 take ceil(336 / 96) = 4 steps (3 full, one of 48),
   // then epoch 1 has 5 steps.
   BinaryResult resumed =
-      Train(2, {"train", "--config", config, "--metrics", dir.File("resumed.jsonl"), "--resume",
+      RunSynclineRanks(2, {"train", "--config", config, "--metrics", dir.File("resumed.jsonl"), "--resume",
                 Checkpoint(ckpt, 3)},
             dir.path());
   ASSERT_EQ(resumed.exit_code, 0) << resumed.out << resumed.err;
@@ -149,7 +123,7 @@ TEST(ResizeResumeTest, WorldBatchSizeNotDivisibleByWorldNamesTheField) {
   TempDir dir;
   const std::string config = dir.File("run.textproto");
   WriteFile(config, kConfig);
-  BinaryResult r = Train(2, {"train", "--config", config, "--set", "train.world_batch_size=95"},
+  BinaryResult r = RunSynclineRanks(2, {"train", "--config", config, "--set", "train.world_batch_size=95"},
                          dir.path());
   EXPECT_NE(r.exit_code, 0);
   EXPECT_THAT(r.out + r.err, HasSubstr("train.world_batch_size (95) is not divisible by the "

@@ -18,6 +18,15 @@ struct BinaryResult {
 // Arguments must not contain single quotes.
 BinaryResult RunSyncline(const std::vector<std::string>& args, const std::string& scratch_dir);
 
+// The same at `np` ranks: `mpirun -np np syncline args...` when np > 1 (a
+// build without MPI returns exit code -1 and says so in `err`).
+BinaryResult RunSynclineRanks(int np, const std::vector<std::string>& args,
+                              const std::string& scratch_dir);
+
+// "key":value from one JSON metrics line, as written (strings keep their
+// quotes); "" when the key is absent.
+std::string JsonValue(const std::string& line, const std::string& key);
+
 // Lines of a text file.
 std::vector<std::string> ReadLines(const std::string& path);
 // Whole file.

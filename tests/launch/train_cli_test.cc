@@ -25,15 +25,6 @@ checkpoint { every_steps: 4 keep_last: 0 }
 logging { progress: "off" }
 )";
 
-// "key":value from one JSON line (numbers and strings as written).
-std::string JsonValue(const std::string& line, const std::string& key) {
-  size_t at = line.find("\"" + key + "\":");
-  if (at == std::string::npos) return "";
-  at += key.size() + 3;
-  size_t end = line.find_first_of(",}", at);
-  return line.substr(at, end - at);
-}
-
 // step -> "loss|lr" for every train line of a metrics file.
 std::map<int, std::string> StepRecords(const std::string& path) {
   std::map<int, std::string> out;

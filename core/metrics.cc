@@ -6,6 +6,7 @@
 #include <charconv>
 #include <cerrno>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
@@ -103,6 +104,10 @@ absl::Status MetricsWriter::Write(const JsonLine& line) {
 bool ProgressLine::Enabled(const std::string& mode) {
   if (mode == "on") return true;
   if (mode == "off") return false;
+  // Open MPI gives every rank a pseudo-terminal whether or not mpirun's own
+  // output is one, so under mpirun "auto" cannot tell a log file from a
+  // terminal and stays off (scripts/run-default.sh asks for "on" on a TTY).
+  if (std::getenv("OMPI_COMM_WORLD_SIZE") != nullptr) return false;
   return isatty(STDOUT_FILENO) == 1;
 }
 

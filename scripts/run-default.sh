@@ -14,5 +14,8 @@ fi
 # Each rank gets half the cores for BLAS; --oversubscribe for small machines,
 # --allow-run-as-root for containers.
 threads=$(( $(nproc) / ranks )); (( threads >= 1 )) || threads=1
+# Ranks cannot see whether this script's output is a terminal; tell them.
+progress=off; [[ -t 1 ]] && progress=on
 exec mpirun --allow-run-as-root --oversubscribe --bind-to none -np "$ranks" \
-  build/syncline train --config configs/fmnist_mlp.textproto --set "train.threads=$threads" "$@"
+  build/syncline train --config configs/fmnist_mlp.textproto --set "train.threads=$threads" \
+  --set "logging.progress=$progress" "$@"

@@ -1,5 +1,7 @@
 #include "core/metrics.h"
 
+#include <cstdlib>
+
 #include <fstream>
 #include <sstream>
 
@@ -64,6 +66,13 @@ TEST(FormatDurationTest, Units) {
 TEST(ProgressLineTest, ModeSwitches) {
   EXPECT_TRUE(ProgressLine::Enabled("on"));
   EXPECT_FALSE(ProgressLine::Enabled("off"));
+}
+
+TEST(ProgressLineTest, AutoIsOffUnderMpirunEvenOnATerminal) {
+  ::setenv("OMPI_COMM_WORLD_SIZE", "2", 1);
+  EXPECT_FALSE(ProgressLine::Enabled("auto"));
+  EXPECT_TRUE(ProgressLine::Enabled("on"));
+  ::unsetenv("OMPI_COMM_WORLD_SIZE");
 }
 
 }  // namespace

@@ -67,6 +67,7 @@ absl::StatusOr<std::unique_ptr<Mkor>> Mkor::Create(const proto::OptimizerConfig&
     mkor::SetIdentity(l.right.data(), l.d_in1);
     mkor->layers_.push_back(std::move(l));
   }
+  mkor->AssignOwners();
   if (mkor->set_collect_) mkor->set_collect_(mkor->IsFactorStep(0));
   return mkor;
 }
@@ -103,7 +104,7 @@ absl::Status Mkor::Step() {
     if (IsFactorStep(step_count_)) {
       if (absl::Status s = UpdateFactors(); !s.ok()) return s;
     }
-    for (Layer& l : layers_) Precondition(l);
+    if (absl::Status s = PreconditionAll(); !s.ok()) return s;
   }
   base_->set_lr(lr_);
   if (absl::Status s = base_->Step(); !s.ok()) return s;
@@ -191,6 +192,47 @@ absl::Status Mkor::Resync() {
     }
     if (absl::Status s = comm_->Broadcast(l.right.data(), l.right.size() * sizeof(float), o); !s.ok()) {
       return s;
+    }
+  }
+  return absl::OkStatus();
+}
+
+void Mkor::AssignOwners() {
+  distributed_ = config_.distribute_preconditioning() && comm_ != nullptr && comm_->size() > 1;
+  if (!distributed_) return;
+  // Longest-processing-time greedy: costliest layer first, to the least-loaded rank.
+  std::vector<size_t> order(layers_.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  auto cost = [&](size_t i) {
+    const Layer& l = layers_[i];
+    return static_cast<double>(l.d_out) * l.d_in1 * (l.d_out + l.d_in1);
+  };
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return cost(a) > cost(b); });
+  std::vector<double> load(static_cast<size_t>(comm_->size()), 0.0);
+  for (size_t i : order) {
+    const size_t r = static_cast<size_t>(std::min_element(load.begin(), load.end()) - load.begin());
+    layers_[i].owner = static_cast<int>(r);
+    load[r] += cost(i);
+  }
+}
+
+absl::Status Mkor::PreconditionAll() {
+  for (Layer& l : layers_) {
+    if (!distributed_ || l.owner == comm_->rank()) Precondition(l);
+  }
+  if (!distributed_) return absl::OkStatus();
+  for (Layer& l : layers_) {
+    comm::BroadcastOptions o;
+    o.root = l.owner;
+    o.tag = "mkor preconditioned " + l.stats->layer;
+    core::Tensor* w = l.stats->weight_grad;
+    if (absl::Status s = comm_->Broadcast(w->data(), w->numel() * sizeof(float), o); !s.ok()) {
+      return s;
+    }
+    if (core::Tensor* b = l.stats->bias_grad; b != nullptr) {
+      if (absl::Status s = comm_->Broadcast(b->data(), b->numel() * sizeof(float), o); !s.ok()) {
+        return s;
+      }
     }
   }
   return absl::OkStatus();

@@ -68,6 +68,7 @@ class Mkor : public Optimizer {
     int d_out = 0, d_in = 0, d_in1 = 0;  // d_in1 = d_in + has_bias
     std::vector<float> left, right;      // L^-1, R^-1 (row-major)
     bool reset_left = true, reset_right = true;
+    int owner = 0;  // the rank that preconditions this layer when distributed
   };
   Mkor(const proto::OptimizerConfig& config, std::vector<core::Parameter> params,
        std::unique_ptr<Optimizer> base, std::function<void(bool)> set_collect,
@@ -79,6 +80,11 @@ class Mkor : public Optimizer {
   void UpdateOne(Layer& layer, std::vector<float>& f, int d, bool& flag, const float* v);
   absl::Status Resync();
   void Precondition(Layer& layer);
+  // Spreads the layers over the ranks by preconditioning cost (same result on every rank).
+  void AssignOwners();
+  // Preconditions this rank's layers (all of them unless distributed), then
+  // broadcasts each layer's result from its owner.
+  absl::Status PreconditionAll();
   absl::Status ObserveLoss();
   void FreeFactors();
   void StoreFactor(std::vector<float>& f) const;
@@ -91,6 +97,7 @@ class Mkor : public Optimizer {
   mkor::UpdateVariant variant_;
   mkor::StabNorm stab_norm_;
   bool h_enabled_ = false;
+  bool distributed_ = false;  // distribute_preconditioning with more than one rank
   mkor::SwitchDetector detector_;
   double pending_loss_ = 0.0;
   bool has_loss_ = false;

@@ -77,6 +77,29 @@ TEST(MkorDistributedTest, DataParallelEqualsSingleProcessOnFullBatch) {
   }
 }
 
+TEST(MkorDistributedTest, DistributedPreconditioningEqualsEveryRankPreconditioning) {
+  for (const std::string base : {"sgd", "lamb"}) {
+    proto::OptimizerConfig on = MkorConfig(base, 2);
+    on.set_lr(base == "sgd" ? 0.05f : 0.01f);
+    proto::OptimizerConfig off = on;
+    off.mutable_mkor()->set_distribute_preconditioning(false);
+    for (int ranks : {2, 3}) {
+      std::mutex mu;
+      std::vector<std::vector<std::vector<float>>> with(ranks), without(ranks);
+      for (auto* c : {&on, &off}) {
+        RunRanks(ranks, [&](int r, comm::Communicator* comm) {
+          auto got = Train(*c, comm, r * kRows / ranks, (r + 1) * kRows / ranks);
+          std::lock_guard<std::mutex> lock(mu);
+          (c == &on ? with : without)[r] = std::move(got);
+        });
+      }
+      for (int r = 0; r < ranks; ++r) {
+        EXPECT_EQ(with[r], without[r]) << base << " ranks " << ranks << " rank " << r;
+      }
+    }
+  }
+}
+
 TEST(MkorDistributedTest, T10IdenticalDataAveragedExactlyOnce) {
   proto::OptimizerConfig c = MkorConfig("sgd", 1);
   std::vector<float> single_left;

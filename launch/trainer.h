@@ -19,6 +19,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -142,8 +143,8 @@ class Trainer {
   // Owned by data_parallel_; null without compression.
   comm::compress::CompressedBucketReducer* compression_ = nullptr;
   proto::StateProto compressor_state_;
-  proto::StateProto resumed_compressor_;
-  bool has_resumed_compressor_ = false;
+  // The checkpoint's compressor state, loaded once compression is set up.
+  std::optional<proto::StateProto> resumed_compressor_;
   std::unique_ptr<optim::LrSchedule> schedule_;
   std::unique_ptr<core::MetricsWriter> metrics_;
   std::unique_ptr<core::ProgressLine> progress_;

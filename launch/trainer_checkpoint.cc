@@ -71,8 +71,7 @@ absl::Status Trainer::LoadCheckpoint(const std::string& path) {
   if (counter != ckpt.rng().scalars().end()) {
     model_->set_rng_counter(static_cast<uint64_t>(counter->second));
   }
-  has_resumed_compressor_ = ckpt.has_compressor();
-  if (has_resumed_compressor_) resumed_compressor_ = ckpt.compressor();
+  if (ckpt.has_compressor()) resumed_compressor_ = ckpt.compressor();
   step_ = ckpt.step();
   epoch_ = ckpt.epoch();
   // Data order continues from the checkpoint's seed even if train.seed changed.

@@ -25,8 +25,8 @@ absl::Status Trainer::StartCompression(absl::Duration timeout) {
   compression_ = reducer->get();
   data_parallel_->set_reducer(std::move(*reducer));
   comm::compress::GradientCompressor& gc = compression_->compressor();
-  if (has_resumed_compressor_) {
-    absl::Status s = comm::compress::LoadRankState(resumed_compressor_, options_.rank,
+  if (resumed_compressor_.has_value()) {
+    absl::Status s = comm::compress::LoadRankState(*resumed_compressor_, options_.rank,
                                                   options_.world_size, &gc);
     if (!s.ok()) return absl::Status(s.code(), absl::StrCat("--resume: ", s.message()));
   }

@@ -14,7 +14,6 @@ Usage: /usr/bin/python3 bench/train_ddp.py [--model mlp|cnn] [--ranks 1,2,4]
          [--steps S] [--batch B] [--repeats R] [--json OUT]
 """
 import argparse
-import gzip
 import json
 import os
 import socket
@@ -23,34 +22,13 @@ import sys
 import tempfile
 import time
 
-import numpy as np
 import torch
 import torch.distributed as dist
 import torch.multiprocessing as mp
 import torch.nn as nn
+from torch_peer import load_fmnist, pin_blas_threads, torch_model
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-DATA = "/usr/share/datasets/fashion-mnist"
-
-
-def load_fmnist():
-    with gzip.open(os.path.join(DATA, "train-images-idx3-ubyte.gz")) as f:
-        images = np.frombuffer(f.read(), np.uint8, offset=16).reshape(-1, 1, 28, 28)
-    with gzip.open(os.path.join(DATA, "train-labels-idx1-ubyte.gz")) as f:
-        labels = np.frombuffer(f.read(), np.uint8, offset=8)
-    x = torch.from_numpy(images.astype(np.float32) / 255.0)
-    return (x - 0.2860) / 0.3530, torch.from_numpy(labels.astype(np.int64))
-
-
-def torch_model(name):
-    """Mirrors core::BuildModel's mlp (784-512-512-10) and cnn (with the config's dropout)."""
-    if name == "mlp":
-        return nn.Sequential(nn.Flatten(), nn.Linear(784, 512), nn.ReLU(), nn.Linear(512, 512),
-                             nn.ReLU(), nn.Linear(512, 10))
-    return nn.Sequential(
-        nn.Conv2d(1, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Flatten(), nn.Linear(64 * 7 * 7, 128), nn.ReLU(), nn.Dropout(0.25), nn.Linear(128, 10))
 
 
 def ddp_worker(rank, world, port, args, out):
@@ -140,8 +118,7 @@ def main():
     # ignores torch.set_num_threads and starts one thread per core: pin it, and
     # OpenMP, to --threads in the spawned DDP workers (they inherit this
     # environment), as syncline's train.threads pins its OpenBLAS.
-    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ[var] = str(args.threads)
+    pin_blas_threads(args.threads)
     rows = []
     for world in [int(r) for r in args.ranks.split(",")]:
         best_s, best_t = 0.0, 0.0

@@ -11,7 +11,6 @@ run counts (the machine is shared, so the best is the least disturbed).
 Usage: /usr/bin/python3 bench/train_throughput.py [--json OUT] [--steps N] [--threads T]
 """
 import argparse
-import gzip
 import json
 import os
 import subprocess
@@ -29,39 +28,15 @@ def _threads_arg(argv, default="2"):
     return default
 
 
-# Debian's torch does its matmuls in OpenBLAS, whose thread pool ignores torch.set_num_threads and
-# is sized when the library loads: pin it to --threads before numpy and torch are imported.
-for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ[_var] = _threads_arg(sys.argv[1:])
+# Pin the peer's BLAS threads to --threads before torch loads (bench/torch_peer.py).
+from torch_peer import DATA, load_fmnist, pin_blas_threads, torch_model  # noqa: E402
 
-import numpy as np
-import torch
-import torch.nn as nn
+pin_blas_threads(_threads_arg(sys.argv[1:]))
+
+import torch  # noqa: E402
+import torch.nn as nn  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-DATA = "/usr/share/datasets/fashion-mnist"
-
-
-def load_fmnist(path):
-    with gzip.open(os.path.join(path, "train-images-idx3-ubyte.gz")) as f:
-        images = np.frombuffer(f.read(), np.uint8, offset=16).reshape(-1, 1, 28, 28)
-    with gzip.open(os.path.join(path, "train-labels-idx1-ubyte.gz")) as f:
-        labels = np.frombuffer(f.read(), np.uint8, offset=8)
-    x = torch.from_numpy(images.astype(np.float32) / 255.0)
-    return (x - 0.2860) / 0.3530, torch.from_numpy(labels.astype(np.int64))
-
-
-def torch_model(name, dropout):
-    """Mirrors core::BuildModel's mlp and cnn (see core/model.h)."""
-    if name == "mlp":
-        return nn.Sequential(nn.Flatten(), nn.Linear(784, 512), nn.ReLU(), nn.Linear(512, 512),
-                             nn.ReLU(), nn.Linear(512, 10))
-    # core's cnn pools before ReLU (equal results, max commutes with ReLU); so does this.
-    return nn.Sequential(
-        nn.Conv2d(1, 32, 3, padding=1), nn.MaxPool2d(2), nn.ReLU(),
-        nn.Conv2d(32, 64, 3, padding=1), nn.MaxPool2d(2), nn.ReLU(),
-        nn.Flatten(), nn.Linear(64 * 7 * 7, 128), nn.ReLU(), nn.Dropout(dropout),
-        nn.Linear(128, 10))
 
 
 def bench_torch(name, x, y, batch, steps, warmup, dropout):

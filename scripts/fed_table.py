@@ -56,7 +56,7 @@ def fedavg_final_table(hyper):
         target = base[-1]["test_accuracy"]
         r_fa = rounds_to(base, target)
         print(f"\nlr {lr}: A = FedAvg's final accuracy {target:.3f}; FedAvg first reaches it "
-              f"in round {r_fa} (target at lr 0.001: <= {r_fa / 1.5:.1f})")
+              f"in round {r_fa} (r_FA / 1.5 = {r_fa / 1.5:.1f})")
         print("| strategy | rounds to A | FedAvg rounds / rounds | final | mean last 5 | best "
               "| alpha / eta_l (last) | rounds |")
         print("|---|---|---|---|---|---|---|---|")

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <string>
+#include <utility>
 
 #include "federated/strategy_util.h"
 
@@ -163,12 +165,19 @@ class FedHyperSL : public ServerStrategy {
   bool has_prev_ = false;
 };
 
-// CL: plain FedAvg step; clients adapt their lr per step against Delta_{t-1}.
+// CL: clients adapt their lr per step against Delta_{t-1} (sent as extras).
+// The server step is FedAvg's, or another FedHyper server variant's for the
+// spec's combinations G + CL ("fedhyper_g_cl") and FULL = GM + CL
+// ("fedhyper_full"); Delta_{t-1} is always the UNSCALED aggregate.
 class FedHyperCL : public ServerStrategy {
  public:
-  explicit FedHyperCL(const proto::FederatedConfig& c) : c_(c) {}
-  std::string name() const override { return "fedhyper_cl"; }
-  void ConfigureRound(int /*round*/, proto::Task* task) override {
+  FedHyperCL(const proto::FederatedConfig& c, std::string name,
+             std::unique_ptr<ServerStrategy> server)
+      : c_(c), name_(std::move(name)), server_(std::move(server)),
+        key_(server_ ? "cl_delta_prev" : "delta_prev") {}
+  std::string name() const override { return name_; }
+  void ConfigureRound(int round, proto::Task* task) override {
+    if (server_) server_->ConfigureRound(round, task);
     proto::RoundConfig* rc = task->mutable_config();
     rc->set_fedhyper_cl(true);
     rc->set_cl_growth_cap(c_.fedhyper_cl_growth_cap());
@@ -181,19 +190,33 @@ class FedHyperCL : public ServerStrategy {
     }
   }
   void Apply(const Weights& delta, Weights* model) override {
-    Axpy(1.0, delta, model);
+    if (server_) {
+      server_->Apply(delta, model);
+    } else {
+      Axpy(1.0, delta, model);
+    }
     prev_ = delta;
     has_prev_ = true;
   }
   void SaveState(proto::StateProto* state) const override {
-    if (has_prev_) SaveWeights("delta_prev", prev_, state);
+    if (server_) server_->SaveState(state);
+    if (has_prev_) SaveWeights(key_, prev_, state);
   }
   absl::Status LoadState(const proto::StateProto& state, const Weights& model) override {
-    return LoadWeights(state, "delta_prev", model, &prev_, &has_prev_);
+    if (server_) {
+      if (absl::Status s = server_->LoadState(state, model); !s.ok()) return s;
+    }
+    return LoadWeights(state, key_, model, &prev_, &has_prev_);
+  }
+  std::map<std::string, double> Metrics() const override {
+    return server_ ? server_->Metrics() : std::map<std::string, double>{};
   }
 
  private:
   proto::FederatedConfig c_;
+  std::string name_;
+  std::unique_ptr<ServerStrategy> server_;  // null: FedAvg step
+  std::string key_;
   Weights prev_;
   bool has_prev_ = false;
 };
@@ -226,7 +249,15 @@ std::unique_ptr<ServerStrategy> MakeFedHyperSL(const proto::FederatedConfig& c) 
 }
 
 std::unique_ptr<ServerStrategy> MakeFedHyperCL(const proto::FederatedConfig& c) {
-  return std::make_unique<FedHyperCL>(c);
+  return std::make_unique<FedHyperCL>(c, "fedhyper_cl", nullptr);
+}
+
+absl::StatusOr<std::unique_ptr<ServerStrategy>> MakeFedHyperWithCL(
+    const proto::FederatedConfig& c, bool momentum) {
+  auto server = momentum ? MakeFedHyperGM(c) : MakeFedHyperG(c);
+  if (!server.ok()) return server.status();
+  return std::unique_ptr<ServerStrategy>(std::make_unique<FedHyperCL>(
+      c, momentum ? "fedhyper_full" : "fedhyper_g_cl", std::move(*server)));
 }
 
 }  // namespace syncline::federated

@@ -1,4 +1,5 @@
-// FedHyper server variants G, GM, SL and CL (fedhyper.md sections 2-4).
+// FedHyper server variants G, GM, SL, CL and the combinations G + CL and
+// FULL = GM + CL (fedhyper.md sections 2-4).
 #pragma once
 
 #include <memory>
@@ -12,5 +13,9 @@ absl::StatusOr<std::unique_ptr<ServerStrategy>> MakeFedHyperG(const proto::Feder
 absl::StatusOr<std::unique_ptr<ServerStrategy>> MakeFedHyperGM(const proto::FederatedConfig& c);
 std::unique_ptr<ServerStrategy> MakeFedHyperSL(const proto::FederatedConfig& c);
 std::unique_ptr<ServerStrategy> MakeFedHyperCL(const proto::FederatedConfig& c);
+// The spec's combinations: G + CL (momentum false, "fedhyper_g_cl") and
+// FULL = GM + CL (momentum true, "fedhyper_full").
+absl::StatusOr<std::unique_ptr<ServerStrategy>> MakeFedHyperWithCL(
+    const proto::FederatedConfig& c, bool momentum);
 
 }  // namespace syncline::federated

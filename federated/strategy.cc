@@ -102,16 +102,19 @@ absl::StatusOr<std::unique_ptr<ServerStrategy>> CreateStrategy(const proto::Fede
   }
   if (s == "fedhyper_g") return MakeFedHyperG(c);
   if (s == "fedhyper_gm") return MakeFedHyperGM(c);
-  if (s == "fedhyper_sl" || s == "fedhyper_cl") {
+  if (s == "fedhyper_sl" || s == "fedhyper_cl" || s == "fedhyper_g_cl" || s == "fedhyper_full") {
     if (!(c.local_lr() > 0) || !(c.fedhyper_local_lr_gamma() >= 1)) {
       return absl::InvalidArgumentError(
           "federated.local_lr must be > 0 and federated.fedhyper_local_lr_gamma >= 1");
     }
-    return s == "fedhyper_sl" ? MakeFedHyperSL(c) : MakeFedHyperCL(c);
+    if (s == "fedhyper_sl") return MakeFedHyperSL(c);
+    if (s == "fedhyper_cl") return MakeFedHyperCL(c);
+    return MakeFedHyperWithCL(c, /*momentum=*/s == "fedhyper_full");
   }
   return absl::InvalidArgumentError(absl::StrCat(
       "federated.strategy: unknown '", s,
-      "' (fedavg | fedadam | fedhyper_g | fedhyper_gm | fedhyper_sl | fedhyper_cl)"));
+      "' (fedavg | fedadam | fedhyper_g | fedhyper_gm | fedhyper_sl | fedhyper_cl | "
+      "fedhyper_g_cl | fedhyper_full)"));
 }
 
 }  // namespace syncline::federated

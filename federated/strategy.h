@@ -36,7 +36,8 @@ class ServerStrategy {
   virtual std::map<std::string, double> Metrics() const { return {}; }
 };
 
-// "fedavg", "fedadam", "fedhyper_g", "fedhyper_gm", "fedhyper_sl", "fedhyper_cl";
+// "fedavg", "fedadam", "fedhyper_g", "fedhyper_gm", "fedhyper_sl", "fedhyper_cl",
+// "fedhyper_g_cl" (G + CL), "fedhyper_full" (GM + CL);
 // unknown names or bad settings are InvalidArgument naming the field.
 absl::StatusOr<std::unique_ptr<ServerStrategy>> CreateStrategy(const proto::FederatedConfig& c);
 

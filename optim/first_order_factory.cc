@@ -51,6 +51,7 @@ void CheckMkor(const proto::MkorConfig& c, Problems* out) {
   CheckRange("optimizer.mkor.stabilizer_zeta", c.stabilizer_zeta(), 0, 1, true, out);
   if (!(c.clip_value() > 0)) out->push_back("optimizer.mkor.clip_value: must be > 0");
   CheckOneOf("optimizer.mkor.factor_dtype", c.factor_dtype(), {"fp16", "fp32"}, out);
+  CheckOneOf("optimizer.mkor.factor_form", c.factor_form(), {"auto", "dense"}, out);
   CheckOneOf("optimizer.mkor.comm_dtype", c.comm_dtype(), {"fp16", "fp32"}, out);
   if (c.warmup_steps() < 0) out->push_back("optimizer.mkor.warmup_steps: must be >= 0");
   CheckOneOf("optimizer.mkor.rescale", c.rescale(), {"sum_of_parts", "frobenius"}, out);

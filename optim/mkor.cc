@@ -61,10 +61,11 @@ absl::StatusOr<std::unique_ptr<Mkor>> Mkor::Create(const proto::OptimizerConfig&
     l.d_out = static_cast<int>(s->weight_grad->dim(0));
     l.d_in = static_cast<int>(s->weight_grad->numel() / l.d_out);
     l.d_in1 = l.d_in + (s->bias_grad != nullptr ? 1 : 0);
-    l.left.resize(static_cast<size_t>(l.d_out) * l.d_out);
-    l.right.resize(static_cast<size_t>(l.d_in1) * l.d_in1);
-    mkor::SetIdentity(l.left.data(), l.d_out);
-    mkor::SetIdentity(l.right.data(), l.d_in1);
+    const mkor::FactorForm form = config.mkor().factor_form() == "dense" ? mkor::FactorForm::kDense
+                                                                        : mkor::FactorForm::kAuto;
+    const bool half = config.mkor().factor_dtype() == "fp16";
+    l.left = mkor::InverseFactor(l.d_out, form, half);
+    l.right = mkor::InverseFactor(l.d_in1, form, half);
     mkor->layers_.push_back(std::move(l));
   }
   mkor->AssignOwners();
@@ -161,38 +162,28 @@ absl::Status Mkor::Communicate() {
 
 void Mkor::UpdateLayerFactors(Layer& l, const float* a, const float* g) {
   if (!mkor::AllFinite(a, l.d_in1) || !mkor::AllFinite(g, l.d_out)) return;  // spec section 9
-  UpdateOne(l, l.right, l.d_in1, l.reset_right, a);
-  UpdateOne(l, l.left, l.d_out, l.reset_left, g);
+  UpdateOne(l, l.right, l.reset_right, a);
+  UpdateOne(l, l.left, l.reset_left, g);
 }
 
-void Mkor::UpdateOne(Layer& l, std::vector<float>& f, int d, bool& flag, const float* v) {
+void Mkor::UpdateOne(Layer& l, mkor::InverseFactor& f, bool& flag, const float* v) {
   if (flag) {
-    mkor::BlendToIdentity(f.data(), d, config_.stabilizer_zeta());
+    f.BlendToIdentity(config_.stabilizer_zeta());
     flag = false;
-  } else if (mkor::Update(variant_, f.data(), d, v, config_.gamma(), &scratch_)) {
-    if (mkor::StabilizerNorm(f.data(), d, stab_norm_) > config_.stabilizer_threshold()) {
+  } else if (f.Update(variant_, v, config_.gamma())) {
+    if (f.StabilizerNorm(stab_norm_) > config_.stabilizer_threshold()) {
       l.reset_left = l.reset_right = true;
     }
   }
-  if (!mkor::AllFinite(f.data(), f.size())) mkor::SetIdentity(f.data(), d);
-  StoreFactor(f);
-}
-
-void Mkor::StoreFactor(std::vector<float>& f) const {
-  if (config_.factor_dtype() == "fp16") mkor::RoundToHalf(f.data(), f.size());
+  if (!f.AllFinite()) f.SetIdentity();
 }
 
 absl::Status Mkor::Resync() {
   if (comm_ == nullptr || comm_->size() <= 1) return absl::OkStatus();
   for (Layer& l : layers_) {
-    comm::BroadcastOptions o;
-    o.tag = "mkor factors " + l.stats->layer;
-    if (absl::Status s = comm_->Broadcast(l.left.data(), l.left.size() * sizeof(float), o); !s.ok()) {
-      return s;
-    }
-    if (absl::Status s = comm_->Broadcast(l.right.data(), l.right.size() * sizeof(float), o); !s.ok()) {
-      return s;
-    }
+    const std::string tag = "mkor factors " + l.stats->layer;
+    if (absl::Status s = l.left.Broadcast(comm_, 0, tag); !s.ok()) return s;
+    if (absl::Status s = l.right.Broadcast(comm_, 0, tag); !s.ok()) return s;
   }
   return absl::OkStatus();
 }
@@ -249,10 +240,8 @@ void Mkor::Precondition(Layer& l) {
     std::copy(w + static_cast<int64_t>(r) * k, w + static_cast<int64_t>(r + 1) * k, &gcat_[static_cast<size_t>(r) * n]);
     if (b != nullptr) gcat_[static_cast<size_t>(r) * n + k] = b[r];
   }
-  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, n, m, 1.0f, l.left.data(), m,
-              gcat_.data(), n, 0.0f, tmp_.data(), n);
-  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, n, n, 1.0f, tmp_.data(), n,
-              l.right.data(), n, 0.0f, h_.data(), n);
+  l.left.MultiplyLeft(gcat_.data(), n, tmp_.data(), &scratch_);
+  l.right.MultiplyRight(tmp_.data(), m, h_.data(), &scratch_);
   // Norms of the weight part and the bias column, separately.
   double gw = 0, gb = 0, hw = 0, hb = 0;
   for (int r = 0; r < m; ++r) {
@@ -310,8 +299,8 @@ absl::Status Mkor::ObserveLoss() {
 
 void Mkor::FreeFactors() {
   for (Layer& l : layers_) {
-    std::vector<float>().swap(l.left);
-    std::vector<float>().swap(l.right);
+    l.left.Free();
+    l.right.Free();
   }
 }
 
@@ -325,8 +314,8 @@ void Mkor::SaveState(proto::StateProto* state) const {
   if (detector_.switched()) return;
   for (const Layer& l : layers_) {
     const std::string& name = l.stats->layer;
-    PutTensor("mkor/left/" + name, core::Tensor({l.d_out, l.d_out}, l.left), state);
-    PutTensor("mkor/right/" + name, core::Tensor({l.d_in1, l.d_in1}, l.right), state);
+    l.left.Save("mkor/left/" + name, state);
+    l.right.Save("mkor/right/" + name, state);
     PutScalar("mkor/reset_left/" + name, l.reset_left ? 1 : 0, state);
     PutScalar("mkor/reset_right/" + name, l.reset_right ? 1 : 0, state);
   }
@@ -344,11 +333,8 @@ absl::Status Mkor::LoadState(const proto::StateProto& state) {
   } else {
     for (Layer& l : layers_) {
       const std::string& name = l.stats->layer;
-      core::Tensor left({l.d_out, l.d_out}), right({l.d_in1, l.d_in1});
-      if (absl::Status s = GetTensor(state, "mkor/left/" + name, &left); !s.ok()) return s;
-      if (absl::Status s = GetTensor(state, "mkor/right/" + name, &right); !s.ok()) return s;
-      l.left = std::move(left.vec());
-      l.right = std::move(right.vec());
+      if (absl::Status s = l.left.Load(state, "mkor/left/" + name); !s.ok()) return s;
+      if (absl::Status s = l.right.Load(state, "mkor/right/" + name); !s.ok()) return s;
       auto rl = GetScalar(state, "mkor/reset_left/" + name);
       auto rr = GetScalar(state, "mkor/reset_right/" + name);
       if (!rl.ok()) return rl.status();

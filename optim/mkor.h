@@ -26,6 +26,7 @@
 #include "absl/status/statusor.h"
 #include "comm/communicator.h"
 #include "optim/mkor_factor.h"
+#include "optim/mkor_inverse_factor.h"
 #include "optim/mkor_h.h"
 #include "optim/optimizer.h"
 #include "syncline/optimizer_config.pb.h"
@@ -51,8 +52,11 @@ class Mkor : public Optimizer {
 
   // Inspection (tests, logging).
   int num_layers() const { return static_cast<int>(layers_.size()); }
-  const std::vector<float>& left_inverse(int i) const { return layers_[i].left; }
-  const std::vector<float>& right_inverse(int i) const { return layers_[i].right; }
+  // The factors as dense row-major matrices (empty after MKOR-H's switch).
+  std::vector<float> left_inverse(int i) const { return layers_[i].left.ToDense(); }
+  std::vector<float> right_inverse(int i) const { return layers_[i].right.ToDense(); }
+  const mkor::InverseFactor& left_factor(int i) const { return layers_[i].left; }
+  const mkor::InverseFactor& right_factor(int i) const { return layers_[i].right; }
   bool switched() const { return detector_.switched(); }
   int64_t switch_step() const { return detector_.switch_step(); }
   // Vectors communicated in the last factor update (sum of d_in' + d_out).
@@ -66,7 +70,7 @@ class Mkor : public Optimizer {
   struct Layer {
     core::Rank1Stats* stats = nullptr;
     int d_out = 0, d_in = 0, d_in1 = 0;  // d_in1 = d_in + has_bias
-    std::vector<float> left, right;      // L^-1, R^-1 (row-major)
+    mkor::InverseFactor left, right;     // L^-1, R^-1
     bool reset_left = true, reset_right = true;
     int owner = 0;  // the rank that preconditions this layer when distributed
   };
@@ -77,7 +81,7 @@ class Mkor : public Optimizer {
   absl::Status UpdateFactors();
   absl::Status Communicate();
   void UpdateLayerFactors(Layer& layer, const float* a, const float* g);
-  void UpdateOne(Layer& layer, std::vector<float>& f, int d, bool& flag, const float* v);
+  void UpdateOne(Layer& layer, mkor::InverseFactor& f, bool& flag, const float* v);
   absl::Status Resync();
   void Precondition(Layer& layer);
   // Spreads the layers over the ranks by preconditioning cost (same result on every rank).
@@ -87,7 +91,6 @@ class Mkor : public Optimizer {
   absl::Status PreconditionAll();
   absl::Status ObserveLoss();
   void FreeFactors();
-  void StoreFactor(std::vector<float>& f) const;
 
   proto::MkorConfig config_;
   std::unique_ptr<Optimizer> base_;

@@ -30,5 +30,6 @@ bool AllFinite(const float* x, int64_t n);
 // Rounds every element to the nearest IEEE half-precision value (storage and
 // wire precision "fp16"); values beyond the half range become +-inf.
 void RoundToHalf(float* x, int64_t n);
+float RoundToHalf(float x);
 
 }  // namespace syncline::optim::mkor

@@ -6,7 +6,10 @@
 #   CLIENTS (20), TARGET (0.70, the fixed accuracy for "rounds to target"), BIN (build/syncline),
 #   FAL_MODES ("fedavg fal"), FAL_LR (0.02), FAL_STEPS (10), FAL_STEP_SIZE (0.02),
 #   FAL_SETS (extra --set values for both FAL-section runs; default "optimizer.momentum=0.9
-#   federated.local_epochs=2"), FEDHYPER_SETS (extra --set values for the FedHyper grid).
+#   federated.local_epochs=2"), FEDHYPER_SETS (extra --set values for the FedHyper grid),
+#   TAG (appended to the FedHyper run names, e.g. "-cos" for runs with an extension set).
+# TARGET=fedavg-final makes the table use, per lr, FedAvg's final-round accuracy as the fixed
+# accuracy (the pre-registered rule of docs/federated.md section (a2)).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 which_runs=${1:-all}
@@ -63,6 +66,7 @@ if [[ $which_runs == fedhyper || $which_runs == all ]]; then
       name=$strategy
       [[ $hyper != 1 ]] && name="${name}-h$hyper"
       [[ $bounds != reference ]] && name="${name}-$bounds"
+      name="${name}${TAG:-}"
       run "${name}_lr$lr" "federated.strategy=$strategy" "federated.local_lr=$lr" \
         "federated.fedhyper_hyper_lr=$hyper" "federated.fedhyper_bounds=$bounds" "federated.rounds=$ROUNDS" \
         "federated.weighting=uniform" ${FEDHYPER_SETS:-}

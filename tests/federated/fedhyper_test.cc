@@ -2,6 +2,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <utility>
+#include <vector>
 
 #include "federated/fedhyper_cl.h"
 #include "federated/strategy.h"
@@ -228,6 +230,39 @@ TEST(FedHyperTest, CLKnownAnswers) {
   ClRun d = RunCl(1, 1, 0, 40);
   EXPECT_NEAR(d.beta[2], 1.000097, 1e-6);
   EXPECT_NEAR(d.beta[39], 1.002613, 1e-6);
+}
+
+// Combinations (fedhyper.md sections 3-4): G + CL and FULL = GM + CL step the
+// model exactly as G / GM do, and send CL's settings with the UNSCALED
+// Delta_{t-1} (not alpha * Delta) to the clients.
+TEST(FedHyperTest, CombinationsStepLikeServerVariantAndSendUnscaledDelta) {
+  for (auto [combo, server] : {std::pair{"fedhyper_g_cl", "fedhyper_g"},
+                               std::pair{"fedhyper_full", "fedhyper_gm"}}) {
+    auto both = Make(combo);
+    auto alone = Make(server);
+    EXPECT_EQ(both->name(), combo);
+    Weights x = Vec({0, 0}), y = Vec({0, 0});
+    proto::Task t0;
+    both->ConfigureRound(0, &t0);
+    EXPECT_TRUE(t0.config().fedhyper_cl()) << combo;
+    EXPECT_EQ(t0.extras_size(), 0) << combo;  // round 0: no Delta_{t-1}
+    const std::vector<Weights> deltas = {Vec({1, 0}), Vec({0.5f, 0.5f}), Vec({0.25f, -1})};
+    for (const Weights& d : deltas) {
+      both->Apply(d, &x);
+      alone->Apply(d, &y);
+    }
+    EXPECT_EQ(WeightsHash(x), WeightsHash(y)) << combo;
+    EXPECT_DOUBLE_EQ(both->Metrics()["alpha"], alone->Metrics()["alpha"]) << combo;
+    EXPECT_NE(both->Metrics()["alpha"], 1.0) << combo;  // the server variant acted
+    proto::Task t3;
+    both->ConfigureRound(3, &t3);
+    EXPECT_TRUE(t3.config().fedhyper_cl()) << combo;
+    EXPECT_FLOAT_EQ(t3.config().cl_beta_max(), 10.0f) << combo;
+    ASSERT_EQ(t3.extras_size(), 1) << combo;
+    const float* sent = reinterpret_cast<const float*>(t3.extras(0).data().data());
+    EXPECT_FLOAT_EQ(sent[0], 0.25f) << combo;
+    EXPECT_FLOAT_EQ(sent[1], -1.0f) << combo;
+  }
 }
 
 }  // namespace

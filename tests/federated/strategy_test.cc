@@ -58,7 +58,8 @@ TEST(StrategyTest, FedAvgServerLrAndErrors) {
 
 // Save, restore into a fresh strategy and continue equals an uninterrupted run.
 TEST(StrategyTest, SaveLoadContinuesIdentically) {
-  for (const char* name : {"fedadam", "fedhyper_g", "fedhyper_gm", "fedhyper_sl", "fedhyper_cl"}) {
+  for (const char* name : {"fedadam", "fedhyper_g", "fedhyper_gm", "fedhyper_sl", "fedhyper_cl",
+                           "fedhyper_g_cl", "fedhyper_full"}) {
     proto::FederatedConfig c;
     c.set_strategy(name);
     const std::vector<Weights> deltas = {Vec({0.1f, -0.2f}), Vec({0.3f, 0.1f}),

@@ -258,6 +258,54 @@ TEST(MkorTest, SaveLoadResumesBitIdentically) {
   }
 }
 
+// factor_form auto keeps the factors as identity plus rank-1 terms (cheap to
+// apply); the optimizer must take the same steps as with dense factors, and a
+// checkpoint taken in low-rank form must resume bit for bit.
+TEST(MkorTest, LowRankFactorsMatchDenseAndResume) {
+  const std::vector<LayerSpec> specs = {{"fc1", 40, 30, true}, {"fc2", 30, 3, false}};
+  std::vector<std::vector<float>> x, t;
+  MakeData(specs, 16, 4, &x, &t);
+  for (const std::string base : {"sgd", "lamb"}) {
+    proto::OptimizerConfig c = MkorConfig(base, 1);
+    c.set_lr(0.01f);
+    proto::OptimizerConfig dc = c;
+    dc.mutable_mkor()->set_factor_form("dense");
+    TinyNet a(specs, 5), b(specs, 5), r(specs, 5);
+    auto low = MakeMkor(c, &a);
+    auto dense = MakeMkor(dc, &b);
+    proto::StateProto saved;
+    for (int step = 0; step < 8; ++step) {
+      if (step == 5) {
+        low->SaveState(&saved);
+        for (size_t p = 0; p < a.params().params().size(); ++p) r.params().value(p).vec() = a.params().value(p).vec();
+      }
+      a.Backward(x, t, 0, 16, true);
+      b.Backward(x, t, 0, 16, true);
+      ASSERT_TRUE(low->Step().ok());
+      ASSERT_TRUE(dense->Step().ok());
+    }
+    // fc1: R^-1 (41 x 41) and L^-1 (30 x 30) hold 7 terms after 8 factor updates (the first is the reset).
+    EXPECT_FALSE(low->right_factor(0).dense());
+    EXPECT_EQ(low->right_factor(0).rank(), 7);
+    EXPECT_EQ(low->left_factor(0).rank(), 7);
+    EXPECT_TRUE(low->left_factor(1).dense());  // 3 x 3: dense after 2 terms
+    for (size_t p = 0; p < a.params().params().size(); ++p) {
+      const std::vector<float>& got = a.params().value(p).vec();
+      const std::vector<float>& want = b.params().value(p).vec();
+      for (size_t i = 0; i < got.size(); ++i) EXPECT_NEAR(got[i], want[i], 1e-5) << base << " param " << p;
+    }
+    auto resumed = MakeMkor(c, &r);
+    ASSERT_TRUE(resumed->LoadState(saved).ok());
+    for (int step = 5; step < 8; ++step) {
+      r.Backward(x, t, 0, 16, true);
+      ASSERT_TRUE(resumed->Step().ok());
+    }
+    for (size_t p = 0; p < a.params().params().size(); ++p) {
+      EXPECT_EQ(r.params().value(p).vec(), a.params().value(p).vec()) << base << " param " << p;
+    }
+  }
+}
+
 TEST(MkorTest, FactoryRejectsBadMkorFields) {
   proto::OptimizerConfig c = MkorConfig("adam", 0);
   c.mutable_mkor()->set_update_variant("printed");

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Optimizer experiments on Fashion-MNIST (docs/optimizers.md).
 #   bench/optimizers.sh large_batch   # (a) SGD/AdamW/LAMB/LARS at global batch 256 and 8192
+#   bench/optimizers.sh lamb_gap      # (a) LAMB 256 vs 8192 over SEEDS, and SGD at 8192
 #   bench/optimizers.sh second_order  # (b) SGD, LAMB, MKOR(SGD), MKOR(LAMB), MKOR-H
 #   bench/optimizers.sh mkor_lamb     # (b) LAMB vs MKOR(LAMB), low-rank and dense factors (LAMB_LR)
 #   bench/optimizers.sh overhead_4ranks  # (b) MKOR(LAMB) vs LAMB per-step time at 4 ranks
@@ -51,6 +52,23 @@ case "$EXP" in
     run sgd_sqrt_b8192 train.batch_size=8192 optimizer.lr_scaling=sqrt optimizer.lr_reference_batch=256 \
       schedule.warmup_fraction=0.1 optimizer.name=sgd optimizer.lr=0.05 optimizer.momentum=0.9 \
       optimizer.nesterov=true optimizer.weight_decay=0.0001
+    ;;
+  lamb_gap)
+    # (a) focused: LAMB at batch 256 and 8192 over SEEDS (default "1 2 3"), lr LAMB_LR (at batch 256,
+    # square-root scaled; default 0.005, the best of the 20-epoch scan at both batches), plus SGD at
+    # 8192 with both scaling rules. Same schedule as large_batch.
+    for seed in ${SEEDS:-1 2 3}; do
+      for B in 256 8192; do
+        run lamb_b${B}_s$seed train.batch_size=$B train.seed=$seed optimizer.lr_scaling=auto \
+          optimizer.lr_reference_batch=256 schedule.warmup_fraction=0.1 optimizer.name=lamb \
+          optimizer.lr=${LAMB_LR:-0.005} optimizer.nesterov=false optimizer.weight_decay=0.01
+      done
+    done
+    for rule in sqrt linear; do
+      run sgd_${rule}_b8192 train.batch_size=8192 optimizer.lr_scaling=$rule optimizer.lr_reference_batch=256 \
+        schedule.warmup_fraction=0.1 optimizer.name=sgd optimizer.lr=0.05 optimizer.momentum=0.9 \
+        optimizer.nesterov=true optimizer.weight_decay=0.0001
+    done
     ;;
   second_order)
     B=${BATCH:-1024}

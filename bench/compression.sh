@@ -55,12 +55,15 @@ runs=(
 )
 # Investigation variants, run only when named in --runs: L-GreCo with the
 # Transformer-XL candidate range (ranks 1..16) or exact SVD errors, and
-# uniform settings near L-GreCo's bytes (equal-bytes accuracy check).
+# uniform settings near L-GreCo's bytes (equal-bytes accuracy check: MLP
+# topk_d0006, CNN topk_d0005). Run overrides come after --set, so vary a
+# run's own setting through a variant, not --set.
 variants=(
   "powersgd_lgreco_wide|compression.method=powersgd compression.powersgd_rank=4 compression.lgreco=true compression.lgreco_rank_min_factor=0.25 compression.lgreco_rank_max_factor=4"
   "powersgd_lgreco_svd|compression.method=powersgd compression.powersgd_rank=4 compression.lgreco=true compression.lgreco_error_method=svd"
   "powersgd_r3|compression.method=powersgd compression.powersgd_rank=3"
   "topk_d0006|compression.method=topk compression.topk_density=0.006"
+  "topk_d0005|compression.method=topk compression.topk_density=0.005"
 )
 [[ -n "$only" ]] && runs+=("${variants[@]}")
 # Short runs: compression starts after the default warm-up (5 % of the

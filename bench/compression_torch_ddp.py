@@ -1,6 +1,8 @@
 #!/usr/bin/python3
 """Peer for bench/compression.sh: PyTorch 1.13 DDP (gloo, CPU) on Fashion-MNIST,
 uncompressed vs the PowerSGD communication hook (rank 4, error feedback, warm start).
+Data and model from bench/torch_peer.py (shared with train_ddp.py): syncline's normalisation
+and core's mlp / cnn shapes (the cnn with its dropout 0.25).
 
 Run with /usr/bin/python3 (Debian's python3-torch). Bytes are not measured by
 torch; they are computed from the hook's rule (a matrix is compressed iff
@@ -8,38 +10,17 @@ n*m > min_compression_rate(2) * r*(n+m), see compressed_bytes) and reported as
 "bytes_sent_estimate". Prints one JSON line (rank 0's view) per run.
 """
 import argparse
-import gzip
 import json
 import os
 import time
 
-import numpy as np
 import torch
 import torch.distributed as dist
 import torch.multiprocessing as mp
 import torch.nn as nn
 import torch.nn.functional as F
 from torch.distributed.algorithms.ddp_comm_hooks import powerSGD_hook as psgd
-
-DATA = "/usr/share/datasets/fashion-mnist"
-
-
-def load(kind):
-    with gzip.open(os.path.join(DATA, f"{kind}-images-idx3-ubyte.gz")) as f:
-        x = np.frombuffer(f.read(), np.uint8, offset=16).reshape(-1, 1, 28, 28)
-    with gzip.open(os.path.join(DATA, f"{kind}-labels-idx1-ubyte.gz")) as f:
-        y = np.frombuffer(f.read(), np.uint8, offset=8)
-    return torch.tensor(x, dtype=torch.float32) / 255.0, torch.tensor(y, dtype=torch.int64)
-
-
-def model_for(name):
-    if name == "mlp":
-        return nn.Sequential(nn.Flatten(), nn.Linear(784, 512), nn.ReLU(), nn.Linear(512, 512),
-                             nn.ReLU(), nn.Linear(512, 10))
-    return nn.Sequential(nn.Conv2d(1, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-                         nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
-                         nn.Linear(64 * 7 * 7, 128), nn.ReLU(), nn.Linear(128, 10))
-
+from torch_peer import load_fmnist, pin_blas_threads, torch_model
 
 def compressed_bytes(model, rank, min_rate=2.0):
     """Per-step bytes of one rank under powerSGD_hook's rules (fp32 P and Q)."""
@@ -63,7 +44,7 @@ def worker(rank, args, result_queue):
     torch.set_num_threads(1)
     dist.init_process_group("gloo", rank=rank, world_size=args.world)
     torch.manual_seed(args.seed)
-    model = model_for(args.model)
+    model = torch_model(args.model)
     # One gradient bucket: with several, the hook's P/Q allreduces from
     # different buckets can interleave differently across ranks on gloo
     # (observed as "op.preamble.length <= op.nbytes" aborts).
@@ -74,10 +55,10 @@ def worker(rank, args, result_queue):
                                    start_powerSGD_iter=args.start, use_error_feedback=True,
                                    warm_start=True, random_seed=0)
         ddp.register_comm_hook(state, psgd.batched_powerSGD_hook if args.batched else psgd.powerSGD_hook)
-    x, y = load("train")
+    x, y = load_fmnist()
     if args.train_limit:
         x, y = x[:args.train_limit], y[:args.train_limit]
-    tx, ty = load("t10k")
+    tx, ty = load_fmnist(kind="t10k")
     opt = torch.optim.SGD(ddp.parameters(), lr=args.lr, momentum=0.9, nesterov=True,
                           weight_decay=1e-4)
     g = torch.Generator().manual_seed(args.seed)
@@ -134,6 +115,10 @@ def main():
     ap.add_argument("--batched", action="store_true", help="batched_powerSGD_hook (one matrix per bucket)")
     ap.add_argument("--port", type=int, default=29571)
     args = ap.parse_args()
+    # The spawned workers load OpenBLAS afresh with this environment: one BLAS thread each, as
+    # syncline's train.threads=1 (torch.set_num_threads alone leaves OpenBLAS's pool at one
+    # thread per core).
+    pin_blas_threads(1)
     ctx = mp.get_context("spawn")
     q = ctx.Queue()
     mp.spawn(worker, args=(args, q), nprocs=args.world, join=True)

@@ -17,13 +17,14 @@ def pin_blas_threads(threads):
 DATA = "/usr/share/datasets/fashion-mnist"
 
 
-def load_fmnist(path=DATA):
-    """The training set, normalised as syncline's IDX reader does."""
+def load_fmnist(path=DATA, kind="train"):
+    """The training set (kind "train") or the test set ("t10k"), normalised as syncline's IDX
+    reader does."""
     import numpy as np
     import torch
-    with gzip.open(os.path.join(path, "train-images-idx3-ubyte.gz")) as f:
+    with gzip.open(os.path.join(path, f"{kind}-images-idx3-ubyte.gz")) as f:
         images = np.frombuffer(f.read(), np.uint8, offset=16).reshape(-1, 1, 28, 28)
-    with gzip.open(os.path.join(path, "train-labels-idx1-ubyte.gz")) as f:
+    with gzip.open(os.path.join(path, f"{kind}-labels-idx1-ubyte.gz")) as f:
         labels = np.frombuffer(f.read(), np.uint8, offset=8)
     x = torch.from_numpy(images.astype(np.float32) / 255.0)
     return (x - 0.2860) / 0.3530, torch.from_numpy(labels.astype(np.int64))

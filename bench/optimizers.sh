@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Optimizer experiments on Fashion-MNIST (docs/optimizers.md).
 #   bench/optimizers.sh large_batch   # (a) SGD/AdamW/LAMB/LARS at global batch 256 and 8192
+#   bench/optimizers.sh lamb_gap      # (a) LAMB 256 vs 8192 over SEEDS, and SGD at 8192
 #   bench/optimizers.sh second_order  # (b) SGD, LAMB, MKOR(SGD), MKOR(LAMB), MKOR-H
+#   bench/optimizers.sh mkor_lamb     # (b) LAMB vs MKOR(LAMB), low-rank and dense factors (LAMB_LR)
 #   bench/optimizers.sh overhead_4ranks  # (b) MKOR(LAMB) vs LAMB per-step time at 4 ranks
 # Env: EPOCHS (default 3), MODEL (mlp), THREADS (2), BATCH (second_order, 1024), EVAL_EVERY
 # (also evaluate every N steps; 0 = epoch ends only), EXTRA
@@ -51,6 +53,23 @@ case "$EXP" in
       schedule.warmup_fraction=0.1 optimizer.name=sgd optimizer.lr=0.05 optimizer.momentum=0.9 \
       optimizer.nesterov=true optimizer.weight_decay=0.0001
     ;;
+  lamb_gap)
+    # (a) focused: LAMB at batch 256 and 8192 over SEEDS (default "1 2 3"), lr LAMB_LR (at batch 256,
+    # square-root scaled; default 0.005, the best of the 20-epoch scan at both batches), plus SGD at
+    # 8192 with both scaling rules. Same schedule as large_batch.
+    for seed in ${SEEDS:-1 2 3}; do
+      for B in 256 8192; do
+        run lamb_b${B}_s$seed train.batch_size=$B train.seed=$seed optimizer.lr_scaling=auto \
+          optimizer.lr_reference_batch=256 schedule.warmup_fraction=0.1 optimizer.name=lamb \
+          optimizer.lr=${LAMB_LR:-0.005} optimizer.nesterov=false optimizer.weight_decay=0.01
+      done
+    done
+    for rule in sqrt linear; do
+      run sgd_${rule}_b8192 train.batch_size=8192 optimizer.lr_scaling=$rule optimizer.lr_reference_batch=256 \
+        schedule.warmup_fraction=0.1 optimizer.name=sgd optimizer.lr=0.05 optimizer.momentum=0.9 \
+        optimizer.nesterov=true optimizer.weight_decay=0.0001
+    done
+    ;;
   second_order)
     B=${BATCH:-1024}
     common=(train.batch_size=$B schedule.warmup_steps=10 optimizer.nesterov=false)
@@ -65,11 +84,25 @@ case "$EXP" in
     run mkor_h_lamb "${common[@]}" optimizer.name=mkor_h optimizer.mkor.base=lamb "${lamb[@]}" \
       optimizer.mkor.h.window=20 optimizer.mkor.h.min_steps=40 optimizer.mkor.h.check_every=5
     ;;
+  mkor_lamb)
+    # (b) focused: LAMB vs MKOR(LAMB) with low-rank factors (default) and with dense factors
+    # (the reference's form), at the LAMB learning rate LAMB_LR (default 0.01).
+    B=${BATCH:-1024}
+    common=(train.batch_size=$B schedule.warmup_steps=10 optimizer.nesterov=false
+            optimizer.lr=${LAMB_LR:-0.01} optimizer.weight_decay=0.01 optimizer.mkor.base=lamb)
+    run lamb "${common[@]}" optimizer.name=lamb
+    run mkor_lamb "${common[@]}" optimizer.name=mkor
+    run mkor_lamb_dense "${common[@]}" optimizer.name=mkor optimizer.mkor.factor_form=dense
+    ;;
   overhead_4ranks)
     # Per-step cost of MKOR(LAMB) over LAMB at 4 ranks (world batch 1024); timing only, so few steps.
-    for name in lamb mkor_lamb; do
-      opt=lamb; [[ $name == mkor_lamb ]] && opt=mkor
-      mpirun --allow-run-as-root --oversubscribe -np 4 "$BIN" train --config "$CONFIG" \
+    # _nodist: every rank preconditions every layer; _dense: the reference's dense factors.
+    for name in lamb mkor_lamb mkor_lamb_nodist mkor_lamb_dense; do
+      opt=mkor; variant=()
+      [[ $name == lamb ]] && opt=lamb
+      [[ $name == *_nodist ]] && variant=(--set optimizer.mkor.distribute_preconditioning=false)
+      [[ $name == *_dense ]] && variant=(--set optimizer.mkor.factor_form=dense)
+      mpirun --allow-run-as-root --oversubscribe -np 4 "$BIN" train --config "$CONFIG" "${variant[@]}" \
         --metrics "$OUT/$name.jsonl" --set train.batch_size=256 --set train.max_steps=60 \
         --set train.threads=1 --set logging.progress=off --set train.log_every=5 \
         --set optimizer.name=$opt --set optimizer.mkor.base=lamb --set optimizer.lr=0.01 \

@@ -52,6 +52,9 @@ absl::StatusOr<std::unique_ptr<Mkor>> Mkor::Create(const proto::OptimizerConfig&
   if (!kept.ok()) return kept.status();
   std::unique_ptr<Mkor> mkor(
       new Mkor(config, std::move(params), *std::move(base), std::move(set_collect), comm));
+  const mkor::FactorForm form =
+      config.mkor().factor_form() == "dense" ? mkor::FactorForm::kDense : mkor::FactorForm::kAuto;
+  const bool half = config.mkor().factor_dtype() == "fp16";
   for (core::Rank1Stats* s : *kept) {
     if (s == nullptr || s->weight_grad == nullptr || s->weight_grad->numel() == 0) {
       return absl::InvalidArgumentError("MKOR: a Linear/Conv2d layer has no weight gradient slot");
@@ -61,9 +64,6 @@ absl::StatusOr<std::unique_ptr<Mkor>> Mkor::Create(const proto::OptimizerConfig&
     l.d_out = static_cast<int>(s->weight_grad->dim(0));
     l.d_in = static_cast<int>(s->weight_grad->numel() / l.d_out);
     l.d_in1 = l.d_in + (s->bias_grad != nullptr ? 1 : 0);
-    const mkor::FactorForm form = config.mkor().factor_form() == "dense" ? mkor::FactorForm::kDense
-                                                                        : mkor::FactorForm::kAuto;
-    const bool half = config.mkor().factor_dtype() == "fp16";
     l.left = mkor::InverseFactor(l.d_out, form, half);
     l.right = mkor::InverseFactor(l.d_in1, form, half);
     mkor->layers_.push_back(std::move(l));

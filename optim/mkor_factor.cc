@@ -26,13 +26,15 @@ void SymmetricRank1(float* f, int d, float alpha, const float* y) {
   }
 }
 
+}  // namespace
+
 double Dot(const float* a, const float* b, int d) {
   double s = 0.0;
   for (int i = 0; i < d; ++i) s += static_cast<double>(a[i]) * b[i];
   return s;
 }
 
-}  // namespace
+bool UsableDenominator(double denom) { return std::isfinite(denom) && denom > kMinDenominator; }
 
 bool ReferenceUpdate(float* f, int d, const float* v, float gamma, std::vector<float>* scratch) {
   scratch->resize(d);
@@ -41,7 +43,7 @@ bool ReferenceUpdate(float* f, int d, const float* v, float gamma, std::vector<f
   Symv(f, d, v, y);
   for (int i = 0; i < d; ++i) y[i] = gamma * y[i] + (1.0f - gamma) * v[i];
   const double denom = 1.0 + Dot(v, y, d);
-  if (!std::isfinite(denom) || denom <= kMinDenominator) return false;
+  if (!UsableDenominator(denom)) return false;
   const int64_t n = static_cast<int64_t>(d) * d;
   for (int64_t i = 0; i < n; ++i) f[i] *= gamma;
   for (int i = 0; i < d; ++i) f[static_cast<int64_t>(i) * d + i] += 1.0f - gamma;
@@ -56,7 +58,7 @@ bool ExactMomentumUpdate(float* f, int d, const float* v, float gamma, std::vect
   Symv(f, d, v, u);
   const double s = Dot(v, u, d);
   const double denom = gamma * (gamma + (1.0 - gamma) * s);
-  if (!std::isfinite(denom) || denom <= kMinDenominator) return false;
+  if (!UsableDenominator(denom)) return false;
   const int64_t n = static_cast<int64_t>(d) * d;
   const float inv_gamma = 1.0f / gamma;
   for (int64_t i = 0; i < n; ++i) f[i] *= inv_gamma;

@@ -21,6 +21,12 @@ bool ExactMomentumUpdate(float* f, int d, const float* v, float gamma, std::vect
 bool Update(UpdateVariant variant, float* f, int d, const float* v, float gamma,
             std::vector<float>* scratch);
 
+// Sum of a[i] b[i] in double.
+double Dot(const float* a, const float* b, int d);
+// The updates' guard: a Sherman-Morrison denominator is usable iff it is
+// finite and > 1e-6.
+bool UsableDenominator(double denom);
+
 // max_ij |F_ij| or the infinity norm (max absolute row sum).
 double StabilizerNorm(const float* f, int d, StabNorm norm);
 // F <- zeta F + (1 - zeta) I (zeta = 0: F = I).

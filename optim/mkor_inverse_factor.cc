@@ -12,14 +12,7 @@
 namespace syncline::optim::mkor {
 namespace {
 
-constexpr double kMinDenominator = 1e-6;  // as the dense updates in mkor_factor.cc
 constexpr double kNegligibleTerm = 1e-7;  // relative to |alpha|
-
-double Dot(const float* a, const float* b, int d) {
-  double s = 0.0;
-  for (int i = 0; i < d; ++i) s += static_cast<double>(a[i]) * b[i];
-  return s;
-}
 
 }  // namespace
 
@@ -77,7 +70,7 @@ bool InverseFactor::Update(UpdateVariant variant, const float* v, float gamma) {
     // X = gamma F + (1 - gamma) I; F <- X - (X v)(X v)^T / (1 + v^T X v).
     for (int i = 0; i < d_; ++i) y[i] = gamma * y[i] + (1.0f - gamma) * v[i];
     const double denom = 1.0 + Dot(v, y.data(), d_);
-    if (!std::isfinite(denom) || denom <= kMinDenominator) return false;
+    if (!UsableDenominator(denom)) return false;
     alpha_ = gamma * alpha_ + (1.0f - gamma);
     for (float& c : coef_) c *= gamma;
     AppendTerm(y.data(), static_cast<float>(-1.0 / denom));
@@ -85,7 +78,7 @@ bool InverseFactor::Update(UpdateVariant variant, const float* v, float gamma) {
     // F <- F / gamma - (1 - gamma) u u^T / (gamma (gamma + (1 - gamma) s)), u = F v, s = v^T u.
     const double s = Dot(v, y.data(), d_);
     const double denom = gamma * (gamma + (1.0 - gamma) * s);
-    if (!std::isfinite(denom) || denom <= kMinDenominator) return false;
+    if (!UsableDenominator(denom)) return false;
     const float inv_gamma = 1.0f / gamma;
     alpha_ *= inv_gamma;
     for (float& c : coef_) c *= inv_gamma;

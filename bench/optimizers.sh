@@ -4,6 +4,8 @@
 #   bench/optimizers.sh lamb_gap      # (a) LAMB 256 vs 8192 over SEEDS, and SGD at 8192
 #   bench/optimizers.sh second_order  # (b) SGD, LAMB, MKOR(SGD), MKOR(LAMB), MKOR-H
 #   bench/optimizers.sh mkor_lamb     # (b) LAMB vs MKOR(LAMB), low-rank and dense factors (LAMB_LR)
+#   bench/optimizers.sh lr_grid       # (b) each optimizer over its own lr grid (SGD_LRS, MKOR_SGD_LRS,
+#                                     #     LAMB_LRS, MKOR_LAMB_LRS), to compare bases at their best lr
 #   bench/optimizers.sh overhead_4ranks  # (b) MKOR(LAMB) vs LAMB per-step time at 4 ranks
 # Env: EPOCHS (default 3), MODEL (mlp), THREADS (2), BATCH (second_order, 1024), EVAL_EVERY
 # (also evaluate every N steps; 0 = epoch ends only), EXTRA
@@ -93,6 +95,32 @@ case "$EXP" in
     run lamb "${common[@]}" optimizer.name=lamb
     run mkor_lamb "${common[@]}" optimizer.name=mkor
     run mkor_lamb_dense "${common[@]}" optimizer.name=mkor optimizer.mkor.factor_form=dense
+    ;;
+  lr_grid)
+    # (b) steps to accuracy with every optimizer at its own best lr: MKOR rescales its step to the raw
+    # gradient's norm but removes the dominant (mean-activation) direction first, so at one lr it moves
+    # further than its base, and a comparison at one shared lr overstates its gain. Over SEEDS
+    # (default "1"); an empty list (e.g. LAMB_LRS=) skips that optimizer.
+    B=${BATCH:-1024}
+    common=(train.batch_size=$B schedule.warmup_steps=10 optimizer.nesterov=false)
+    sgd=(optimizer.momentum=0.9 optimizer.weight_decay=0.0001)
+    for seed in ${SEEDS:-1}; do
+      for lr in ${SGD_LRS-0.05 0.1 0.2 0.3}; do
+        run sgd_${lr}_s$seed "${common[@]}" train.seed=$seed optimizer.name=sgd optimizer.lr=$lr "${sgd[@]}"
+      done
+      for lr in ${MKOR_SGD_LRS-0.02 0.05 0.07 0.1}; do
+        run mkor_sgd_${lr}_s$seed "${common[@]}" train.seed=$seed optimizer.name=mkor optimizer.mkor.base=sgd \
+          optimizer.lr=$lr "${sgd[@]}"
+      done
+      for lr in ${LAMB_LRS-0.01 0.02 0.04}; do
+        run lamb_${lr}_s$seed "${common[@]}" train.seed=$seed optimizer.name=lamb optimizer.lr=$lr \
+          optimizer.weight_decay=0.01
+      done
+      for lr in ${MKOR_LAMB_LRS-0.01 0.02 0.04}; do
+        run mkor_lamb_${lr}_s$seed "${common[@]}" train.seed=$seed optimizer.name=mkor optimizer.mkor.base=lamb \
+          optimizer.lr=$lr optimizer.weight_decay=0.01
+      done
+    done
     ;;
   overhead_4ranks)
     # Per-step cost of MKOR(LAMB) over LAMB at 4 ranks (world batch 1024); timing only, so few steps.

@@ -2,7 +2,7 @@
 """Summarises bench/optimizers.sh runs: one row per metrics file.
 
 Columns: final test accuracy, steps, wall-clock, mean time per step, the first
-evaluation (epoch end) at which test accuracy reached --target, the first step
+evaluation at which test accuracy reached each --target (comma list), the first step
 at which the 5-step mean training loss fell below --loss_target, and MKOR-H
 switch events. Reads the JSON-lines metrics documented in CONTRACTS.md.
 """
@@ -22,7 +22,7 @@ def load(path):
     return rows
 
 
-def summarise(path, target, loss_target):
+def summarise(path, targets, loss_target):
     rows = load(path)
     train = [r for r in rows if r.get("kind") == "train"]
     evals = [r for r in rows if r.get("kind") == "eval"]
@@ -36,7 +36,7 @@ def summarise(path, target, loss_target):
         spans = [(b["time_s"] - a["time_s"]) / max(1, b["step"] - a["step"]) for a, b in zip(train, train[1:])]
         spans.sort()
         per_step = spans[len(spans) // 2]  # median, robust to evaluation pauses
-    hit = next((e for e in evals if e.get("test_accuracy", 0) >= target), None)
+    hits = [next((e for e in evals if e.get("test_accuracy", 0) >= t), None) for t in targets]
     loss_hit = None
     window = []
     for r in train:
@@ -50,8 +50,7 @@ def summarise(path, target, loss_target):
         "steps": steps,
         "wall_s": wall,
         "ms_per_step": None if per_step is None else 1000 * per_step,
-        "acc_hit_step": None if hit is None else hit["step"],
-        "acc_hit_s": None if hit is None else hit["time_s"],
+        "acc_hits": [(None, None) if h is None else (h["step"], h["time_s"]) for h in hits],
         "loss_hit_step": loss_hit,
         "switch": ",".join(str(e.get("step")) for e in events if e.get("event") == "mkor_h_switch"),
     }
@@ -64,17 +63,19 @@ def fmt(v, spec="{:.0f}"):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("folder")
-    ap.add_argument("--target", type=float, default=0.84)
+    ap.add_argument("--target", default="0.84", help="accuracy or comma list, e.g. 0.85,0.86")
     ap.add_argument("--loss_target", type=float, default=0.45)
     a = ap.parse_args()
-    rows = [summarise(p, a.target, a.loss_target) for p in sorted(glob.glob(os.path.join(a.folder, "*.jsonl")))]
-    print(f"| run | final test acc | steps | wall s | ms/step (median) | first eval >= {a.target:.2f} (step / s) "
-          f"| step 5-step train loss < {a.loss_target} | MKOR-H switch step |")
-    print("|---|---|---|---|---|---|---|---|")
+    targets = [float(t) for t in a.target.split(",")]
+    rows = [summarise(p, targets, a.loss_target) for p in sorted(glob.glob(os.path.join(a.folder, "*.jsonl")))]
+    hit_cols = "".join(f" first eval >= {t:.2f} (step / s) |" for t in targets)
+    print(f"| run | final test acc | steps | wall s | ms/step (median) |{hit_cols}"
+          f" step 5-step train loss < {a.loss_target} | MKOR-H switch step |")
+    print("|---" * (7 + len(targets)) + "|")
     for r in rows:
+        hits = "".join(f" {fmt(s)} / {fmt(t)} |" for s, t in r["acc_hits"])
         print(f"| {r['run']} | {100 * r['final_acc']:.2f} % | {r['steps']} | {r['wall_s']:.0f} | "
-              f"{fmt(r['ms_per_step'], '{:.1f}')} | {fmt(r['acc_hit_step'])} / {fmt(r['acc_hit_s'])} | "
-              f"{fmt(r['loss_hit_step'])} | {r['switch'] or '-'} |")
+              f"{fmt(r['ms_per_step'], '{:.1f}')} |{hits} {fmt(r['loss_hit_step'])} | {r['switch'] or '-'} |")
 
 
 if __name__ == "__main__":

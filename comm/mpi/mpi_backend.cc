@@ -88,6 +88,11 @@ class MpiBackend : public Backend {
   // peer process on this host has exited.
   void Watch();
   absl::Status CheckPeersAlive() const;
+  // Marks the backend broken by `cause` (the first cause is kept). Caller
+  // holds watch_mu_.
+  void BreakLocked(const absl::Status& cause);
+  // The error every call gets once the backend is broken. Caller holds watch_mu_.
+  absl::Status UnusableLocked() const;
 
   int rank_ = 0;
   int size_ = 1;
@@ -96,10 +101,14 @@ class MpiBackend : public Backend {
   std::atomic<bool> peers_known_{false};
   std::atomic<bool> broken_{false};
 
-  // The task now inside MPI (null when idle), shared with the watchdog.
+  // The task now inside MPI (null when idle) and the tasks queued behind it,
+  // shared with the watchdog: when it gives up on the running task the MPI
+  // thread stays blocked, so it fails the queued ones too, at once.
   std::mutex watch_mu_;
   std::condition_variable watch_cv_;
   std::shared_ptr<PendingWork> running_;
+  std::vector<std::shared_ptr<PendingWork>> queued_;
+  absl::Status first_failure_;
   absl::Time running_deadline_;
   bool stuck_ = false;  // the watchdog gave up on a task still inside MPI
   bool stop_watch_ = false;
@@ -187,29 +196,43 @@ void MpiBackend::Watch() {
     }
     if (failure.ok()) continue;
     // The MPI call cannot be interrupted: report now, and never use MPI again.
-    broken_ = true;
     stuck_ = true;
+    BreakLocked(failure);
     running_->Finish(std::move(failure));
     running_.reset();
+    for (auto& queued : queued_) queued->Finish(UnusableLocked());
+    queued_.clear();
   }
+}
+
+void MpiBackend::BreakLocked(const absl::Status& cause) {
+  if (first_failure_.ok()) first_failure_ = cause;
+  broken_ = true;
+}
+
+absl::Status MpiBackend::UnusableLocked() const {
+  return absl::FailedPreconditionError(absl::StrCat(
+      "MPI backend is unusable after an earlier failure: ", first_failure_.message()));
 }
 
 std::unique_ptr<Work> MpiBackend::Submit(std::function<absl::Status()> task,
                                          absl::Duration timeout) {
-  auto unusable = [] {
-    return absl::FailedPreconditionError("MPI backend is unusable after an earlier failure");
-  };
-  // At once when broken: the MPI thread may be blocked for good.
-  if (broken_) return std::make_unique<DoneWork>(unusable());
   const absl::Time deadline = absl::Now() + timeout;
   auto work = std::make_shared<PendingWork>(deadline);
-  executor_->Post([this, work, task = std::move(task), deadline, unusable] {
-    if (broken_) {
-      work->Finish(unusable());
-      return;
-    }
+  {
+    std::lock_guard<std::mutex> lock(watch_mu_);
+    // At once when broken: the MPI thread may be blocked for good.
+    if (broken_) return std::make_unique<DoneWork>(UnusableLocked());
+    queued_.push_back(work);
+  }
+  executor_->Post([this, work, task = std::move(task), deadline] {
     {
       std::lock_guard<std::mutex> lock(watch_mu_);
+      std::erase(queued_, work);
+      if (broken_) {
+        work->Finish(UnusableLocked());  // no-op if the watchdog already failed it
+        return;
+      }
       running_ = work;
       running_deadline_ = deadline;
     }
@@ -217,8 +240,8 @@ std::unique_ptr<Work> MpiBackend::Submit(std::function<absl::Status()> task,
     {
       std::lock_guard<std::mutex> lock(watch_mu_);
       running_.reset();
+      if (!status.ok()) BreakLocked(status);
     }
-    if (!status.ok()) broken_ = true;
     work->Finish(std::move(status));  // no-op if the watchdog already failed it
   });
   return std::make_unique<SharedWork>(std::move(work));

@@ -26,13 +26,14 @@ import torch
 import torch.distributed as dist
 import torch.multiprocessing as mp
 import torch.nn as nn
-from torch_peer import load_fmnist, pin_blas_threads, torch_model
+from torch_peer import load_fmnist, pin_blas_threads, steady_malloc, torch_model
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def ddp_worker(rank, world, port, args, out):
     torch.set_num_threads(args.threads)
+    steady_malloc()
     os.environ["MASTER_ADDR"] = "127.0.0.1"
     os.environ["MASTER_PORT"] = str(port)
     dist.init_process_group("gloo", rank=rank, world_size=world)

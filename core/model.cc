@@ -40,11 +40,20 @@ void Model::BackwardInto(const Tensor& dy, Tensor* dx) {
     if (dx != nullptr) *dx = dy;
     return;
   }
+  // Without dL/dinput nothing in front of the first child with parameters
+  // needs a gradient, and that child needs no input gradient either (for the
+  // mlp behind "flatten" this skips a GEMM as large as fc1's forward).
+  int first_with_params = 0;
+  if (!compute_input_grad_) {
+    while (first_with_params < num_children() && children_[first_with_params].num_params == 0) {
+      ++first_with_params;
+    }
+  }
   const Tensor* grad = &dy;
-  for (int i = num_children() - 1; i >= 0; --i) {
+  for (int i = num_children() - 1; i >= first_with_params; --i) {
     Child& c = children_[i];
     Tensor* target = &c.grad;
-    if (i == 0) target = compute_input_grad_ ? dx : nullptr;
+    if (i == first_with_params) target = compute_input_grad_ ? dx : nullptr;
     c.module->BackwardInto(*grad, target);
     if (c.num_params > 0 && grad_ready_hook_) grad_ready_hook_(c.first_param, c.num_params);
     grad = target;

@@ -51,7 +51,9 @@ class Model : public Module {
   void ZeroGrad();
 
   // Whether Backward computes dL/dinput (default true: FAL's PGD needs it).
-  // Training loops should turn it off: it skips the first layer's input GEMM.
+  // Training loops should turn it off: it skips the input GEMM of the first
+  // layer with parameters and the backward of the parameterless layers in
+  // front of it (e.g. flatten).
   bool compute_input_grad() const { return compute_input_grad_; }
   void set_compute_input_grad(bool on) { compute_input_grad_ = on; }
 

@@ -154,6 +154,46 @@ TEST(ModelTest, InputGradCanBeSkipped) {
   EXPECT_TRUE((*model)->Backward(Tensor(y.shape(), 1.0f)).empty());
 }
 
+// A parameterless layer that counts its Backward calls.
+class BackwardSpy : public Module {
+ public:
+  explicit BackwardSpy(int* calls) : calls_(calls) {}
+  void ForwardInto(const Tensor& x, Tensor* y) override { *y = x; }
+  void BackwardInto(const Tensor& dy, Tensor* dx) override {
+    ++*calls_;
+    if (dx != nullptr) *dx = dy;
+  }
+
+ private:
+  int* calls_;
+};
+
+// Like the mlp's "flatten" in front of fc1: without an input gradient neither
+// the spy's Backward nor the Linear's input GEMM runs, and the parameter
+// gradients are the same as with it.
+TEST(ModelTest, SkippedInputGradSkipsLayersInFrontOfTheFirstParameters) {
+  int calls = 0;
+  Model model;
+  model.Add("spy", std::make_unique<BackwardSpy>(&calls));
+  model.Add("fc", std::make_unique<Linear>(3, 2, true, 7));
+  Tensor x({4, 3});
+  FillUniform(&x, 1);
+  auto grads = [&](bool input_grad) {
+    model.set_compute_input_grad(input_grad);
+    model.ZeroGrad();
+    Tensor y = model.Forward(x);
+    Tensor dx = model.Backward(Tensor(y.shape(), 1.0f));
+    EXPECT_EQ(dx.empty(), !input_grad);
+    std::vector<std::vector<float>> out;
+    for (const Parameter& p : model.Parameters()) out.push_back(p.grad->vec());
+    return out;
+  };
+  const auto with = grads(true);
+  EXPECT_EQ(calls, 1);
+  EXPECT_EQ(grads(false), with);
+  EXPECT_EQ(calls, 1);
+}
+
 TEST(ModelTest, RngCounterAdvancesInTrainingAndReplays) {
   proto::ModelConfig config;
   config.set_dropout(0.5f);

@@ -20,7 +20,7 @@ import torch.multiprocessing as mp
 import torch.nn as nn
 import torch.nn.functional as F
 from torch.distributed.algorithms.ddp_comm_hooks import powerSGD_hook as psgd
-from torch_peer import load_fmnist, pin_blas_threads, torch_model
+from torch_peer import load_fmnist, pin_blas_threads, steady_malloc, torch_model
 
 def compressed_bytes(model, rank, min_rate=2.0):
     """Per-step bytes of one rank under powerSGD_hook's rules (fp32 P and Q)."""
@@ -42,6 +42,7 @@ def worker(rank, args, result_queue):
     os.environ.setdefault("MASTER_ADDR", "127.0.0.1")
     os.environ.setdefault("MASTER_PORT", str(args.port))
     torch.set_num_threads(1)
+    steady_malloc()
     dist.init_process_group("gloo", rank=rank, world_size=args.world)
     torch.manual_seed(args.seed)
     model = torch_model(args.model)
